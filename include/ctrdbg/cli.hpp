@@ -1,0 +1,38 @@
+// Command line: ctrdbg [OPTIONS] TARGET [--] [COMMAND [ARG...]]
+//
+// Options are only recognised before TARGET, as in `docker exec`: everything after
+// it belongs to the command (`ctrdbg web ls -l` runs `ls -l`).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ctrdbg {
+
+enum class TtyMode { automatic, force, forbid };
+
+struct Options {
+  std::string target;
+  std::vector<std::string> command;  // empty: the toolset's login shell
+  TtyMode tty = TtyMode::automatic;
+  std::vector<std::string> env;      // -e KEY=VAL or -e KEY (taken from ctrdbg's environment)
+  std::optional<std::string> workdir;
+  std::optional<std::string> toolbox;
+  std::chrono::milliseconds api_timeout{1000};
+  bool verbose = false;
+  bool help = false;
+  bool version = false;
+};
+
+// Parses argv (argv[0] included). Throws Error (exit 125) naming the offending
+// argument on bad usage; returns with help/version set when those were asked for.
+Options parse_cli(const std::vector<std::string>& argv);
+
+std::string help_text();
+
+// "1s", "250ms", "1.5s", "2m", or a bare number of seconds. Throws Error on anything else.
+std::chrono::milliseconds parse_duration(const std::string& text);
+
+}  // namespace ctrdbg

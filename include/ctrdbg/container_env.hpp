@@ -1,0 +1,31 @@
+// The command's environment and working directory, built as docker exec would:
+// the container's configured env, then ctrdbg's additions, then -e overrides.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctrdbg/target.hpp"
+
+namespace ctrdbg {
+
+inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+struct EnvRequest {
+  bool tty = false;                          // a pty is allocated: TERM is set
+  bool default_shell = false;                // no COMMAND: the toolset's shell gets ENV=/.ctrdbg/rc
+  std::vector<std::string> overrides;        // -e KEY=VAL / -e KEY
+  // Looks a variable up in ctrdbg's own environment (TERM, -e KEY).
+  std::function<std::optional<std::string>(const std::string&)> host_getenv;
+};
+
+// PATH: the container's (or the usual default) with the toolset appended, so the
+// container's own binaries win. HOSTNAME, HOME and TERM are filled in when unset.
+std::vector<std::string> build_environment(const Target& target, const EnvRequest& req);
+
+// -w, else the container's WorkingDir, else "/".
+std::string working_directory(const Target& target, const std::optional<std::string>& flag);
+
+}  // namespace ctrdbg

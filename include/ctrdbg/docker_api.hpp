@@ -1,0 +1,44 @@
+// Resolution through the Docker Engine API: one connection, `/_ping` for the API
+// version (never pinned: a pinned version breaks on older daemons), then one
+// `GET /containers/{target}/json`, all under one deadline. The daemon itself
+// matches name, full ID and unique ID prefix.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ctrdbg/target.hpp"
+
+namespace ctrdbg {
+
+// The engine socket from DOCKER_HOST (nullptr or empty: the default socket).
+// Throws Error for a non-unix DOCKER_HOST.
+std::string docker_socket_path(const char* docker_host);
+
+// Pure parsers over Engine API bodies; each throws Error naming what is wrong.
+struct ContainerState {
+  std::string status;  // "running", "paused", "restarting", "exited", ...
+  bool running = false, paused = false, restarting = false;
+  long pid = 0;
+};
+struct InspectResult {
+  Target target;
+  ContainerState state;
+};
+InspectResult parse_container_inspect(std::string_view json);
+// "API version from the /_ping headers: a 1.x version string, or "" when absent.
+std::string api_version_from_ping(const std::string& header_value);
+// For an ambiguous prefix: "id (name)" for every container whose ID starts with prefix.
+std::vector<std::string> containers_with_prefix(std::string_view list_json, std::string_view prefix);
+// The daemon's {"message": "..."} error body, or the raw body.
+std::string api_error_message(std::string_view body);
+
+// Asks the engine once; returns a running container or throws Error (exit 125)
+// saying why not: not found, ambiguous (with the matches), not running, paused,
+// restarting, engine unreachable or too slow.
+Target resolve_via_docker_api(const std::string& target, const std::string& socket_path,
+                              std::chrono::milliseconds timeout);
+
+}  // namespace ctrdbg

@@ -1,0 +1,49 @@
+// Just enough HTTP/1.1 to ask a local engine one question over a unix socket.
+//
+// Why by hand: libcurl would do it, but it drags ~30 shared libraries (TLS, GSSAPI,
+// LDAP, HTTP/2) into a process whose whole session budget is a few milliseconds,
+// and it makes the static build (packaging) much harder. What the Docker Engine API
+// needs is a GET with a status line, headers and a Content-Length or chunked body.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ctrdbg/fd.hpp"
+
+namespace ctrdbg {
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+};
+
+// Pure parser over the bytes received so far. Returns nullopt while more bytes
+// are needed (`eof` says the peer has closed). Throws Error on malformed input
+// or a response larger than `max_bytes`. `consumed` (when given) receives the
+// length of the response, for keep-alive reuse.
+std::optional<HttpResponse> parse_http_response(std::string_view bytes, bool eof,
+                                                size_t* consumed = nullptr,
+                                                size_t max_bytes = 16u << 20);
+
+// A keep-alive client on one unix-socket connection; every call shares one deadline.
+class UnixHttpClient {
+ public:
+  using Clock = std::chrono::steady_clock;
+  UnixHttpClient(std::string socket_path, Clock::time_point deadline);
+  HttpResponse get(const std::string& path);
+  const std::string& socket_path() const { return path_; }
+
+ private:
+  int wait(short events);
+  std::string path_;
+  Clock::time_point deadline_;
+  Fd fd_;
+  std::string buffer_;
+};
+
+}  // namespace ctrdbg

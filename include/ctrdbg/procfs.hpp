@@ -1,0 +1,26 @@
+// Pure parsers for the few /proc files ctrdbg reads, plus a bounded reader.
+// Container processes control their own comm name (which may hold ')' and spaces),
+// so /proc/PID/stat is split at the *last* ')'.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ctrdbg {
+
+// Field 22 of /proc/PID/stat: start time in clock ticks since boot. Throws Error.
+std::uint64_t parse_stat_start_time(std::string_view stat);
+
+// True when a line of /proc/PID/cgroup has a path component containing the full
+// container ID ("/docker/<id>", "/system.slice/docker-<id>.scope", ".../<id>").
+bool cgroup_mentions_id(std::string_view cgroup, std::string_view id);
+
+// Reads at most `limit` bytes of a file relative to dirfd (no O_NONBLOCK games needed:
+// /proc files never block). Returns nullopt with errno set on failure.
+std::optional<std::string> read_small_file(int dirfd, const char* path, size_t limit = 1 << 16);
+
+}  // namespace ctrdbg

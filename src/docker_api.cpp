@@ -1,0 +1,168 @@
+#include "ctrdbg/docker_api.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "ctrdbg/error.hpp"
+#include "ctrdbg/http.hpp"
+
+namespace ctrdbg {
+namespace {
+
+using nlohmann::json;
+
+const json& member(const json& obj, const char* key, const char* where) {
+  if (!obj.is_object()) throw Error(fmt::format("{}: not a JSON object", where));
+  auto it = obj.find(key);
+  if (it == obj.end()) throw Error(fmt::format("{}: missing \"{}\"", where, key));
+  return *it;
+}
+
+std::string string_or_empty(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+// Only characters a container name or ID can hold go into the request path.
+bool valid_reference(const std::string& s) {
+  if (s.empty() || s.size() > 256) return false;
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+}  // namespace
+
+std::string docker_socket_path(const char* docker_host) {
+  if (docker_host == nullptr || *docker_host == '\0') return "/var/run/docker.sock";
+  std::string_view host = docker_host;
+  if (host.starts_with("unix://") && host.size() > 7) return std::string(host.substr(7));
+  throw Error(fmt::format("DOCKER_HOST={}: only unix:// sockets are supported (ctrdbg works on the local host)",
+                          host));
+}
+
+InspectResult parse_container_inspect(std::string_view text) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) throw Error("container inspect answer is not valid JSON");
+  const char* where = "container inspect answer";
+  InspectResult out;
+  Target& t = out.target;
+  t.engine = "docker";
+  const json& id = member(doc, "Id", where);
+  if (!id.is_string() || id.get<std::string>().size() != 64) throw Error("container inspect answer: bad \"Id\"");
+  t.id = id.get<std::string>();
+  t.name = string_or_empty(doc, "Name");
+  if (t.name.starts_with('/')) t.name.erase(0, 1);
+
+  const json& state = member(doc, "State", where);
+  if (!state.is_object()) throw Error("container inspect answer: \"State\" is not an object");
+  out.state.status = string_or_empty(state, "Status");
+  out.state.running = state.value("Running", false);
+  out.state.paused = state.value("Paused", false);
+  out.state.restarting = state.value("Restarting", false);
+  auto pid = state.find("Pid");
+  if (pid == state.end() || !pid->is_number_integer()) throw Error("container inspect answer: bad \"State.Pid\"");
+  out.state.pid = pid->get<long>();
+  if (out.state.pid < 0 || out.state.pid > (1L << 22))
+    throw Error(fmt::format("container inspect answer: implausible State.Pid {}", out.state.pid));
+  t.pid = static_cast<pid_t>(out.state.pid);
+
+  auto config = doc.find("Config");
+  if (config != doc.end() && config->is_object()) {
+    auto env = config->find("Env");
+    if (env != config->end() && env->is_array())
+      for (const auto& e : *env)
+        if (e.is_string()) t.env.push_back(e.get<std::string>());
+    t.working_dir = string_or_empty(*config, "WorkingDir");
+    t.user = string_or_empty(*config, "User");
+    t.hostname = string_or_empty(*config, "Hostname");
+    t.image = string_or_empty(*config, "Image");
+  }
+  return out;
+}
+
+std::string api_version_from_ping(const std::string& value) {
+  // Accept "1.41"-shaped versions only; anything else means "use the unversioned path".
+  size_t dot = value.find('.');
+  if (value.size() > 8 || dot == std::string::npos || dot == 0 || dot + 1 == value.size()) return "";
+  for (size_t i = 0; i < value.size(); ++i)
+    if (i != dot && !std::isdigit(static_cast<unsigned char>(value[i]))) return "";
+  return value;
+}
+
+std::vector<std::string> containers_with_prefix(std::string_view list_json, std::string_view prefix) {
+  json doc = json::parse(list_json, nullptr, false);
+  if (!doc.is_array()) throw Error("container list answer is not a JSON array");
+  std::vector<std::string> out;
+  for (const auto& c : doc) {
+    if (!c.is_object()) continue;
+    std::string id = string_or_empty(c, "Id");
+    if (!id.starts_with(prefix)) continue;
+    std::string name;
+    auto names = c.find("Names");
+    if (names != c.end() && names->is_array() && !names->empty() && (*names)[0].is_string())
+      name = (*names)[0].get<std::string>();
+    if (name.starts_with('/')) name.erase(0, 1);
+    out.push_back(name.empty() ? id.substr(0, 12) : fmt::format("{} ({})", id.substr(0, 12), name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string api_error_message(std::string_view body) {
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_object() && doc.contains("message") && doc["message"].is_string())
+    return doc["message"].get<std::string>();
+  std::string raw(body.substr(0, 200));
+  while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back()))) raw.pop_back();
+  return raw;
+}
+
+Target resolve_via_docker_api(const std::string& target, const std::string& socket_path,
+                              std::chrono::milliseconds timeout) {
+  if (!valid_reference(target))
+    fail("'{}' is not a container name or ID (allowed: letters, digits, '_', '.', '-')", target);
+  auto deadline = UnixHttpClient::Clock::now() + timeout;
+  std::string version;
+  HttpResponse inspect;
+  UnixHttpClient* client_ptr = nullptr;
+  try {
+    UnixHttpClient client(socket_path, deadline);
+    client_ptr = &client;
+    HttpResponse ping = client.get("/_ping");
+    if (ping.status != 200)
+      fail("engine at {} answered /_ping with HTTP {}: {}", socket_path, ping.status, api_error_message(ping.body));
+    auto v = ping.headers.find("api-version");
+    version = api_version_from_ping(v == ping.headers.end() ? "" : v->second);
+    std::string prefix = version.empty() ? "" : "/v" + version;
+    inspect = client.get(prefix + "/containers/" + target + "/json");
+    if (inspect.status == 200) {
+      InspectResult r = parse_container_inspect(inspect.body);
+      r.target.source = fmt::format("docker API ({}, API {})", socket_path, version.empty() ? "unversioned" : version);
+      const std::string who = fmt::format("container {}", r.target.display());
+      if (r.state.paused) fail("{} is paused; resume it first (docker unpause {})", who, r.target.name);
+      if (r.state.restarting) fail("{} is restarting; try again once it is up", who);
+      if (!r.state.running || r.target.pid <= 0)
+        fail("{} is not running (status: {})", who, r.state.status.empty() ? "unknown" : r.state.status);
+      return r.target;
+    }
+    std::string message = api_error_message(inspect.body);
+    if (message.find("multiple") != std::string::npos || message.find("ambiguous") != std::string::npos) {
+      HttpResponse list = client.get(prefix + "/containers/json?all=1");
+      std::vector<std::string> matches;
+      if (list.status == 200) matches = containers_with_prefix(list.body, target);
+      std::string joined;
+      for (const auto& m : matches) joined += (joined.empty() ? "" : ", ") + m;
+      fail("ID prefix '{}' is ambiguous: it matches {}", target, joined.empty() ? message : joined);
+    }
+    if (inspect.status == 404) fail("no container named '{}' or with an ID starting with it", target);
+    fail("engine at {} answered HTTP {}: {}", socket_path, inspect.status, message);
+  } catch (const Error& e) {
+    (void)client_ptr;
+    throw e.context("docker");
+  }
+}
+
+}  // namespace ctrdbg

@@ -1,0 +1,113 @@
+// ctrdbg: enter a running container with a shell and tools, the way nsenter
+// would, without the engine's help beyond one question. main() is the list of
+// steps; each lives in its own module (see the README's design section).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "ctrdbg/cli.hpp"
+#include "ctrdbg/container_env.hpp"
+#include "ctrdbg/docker_api.hpp"
+#include "ctrdbg/error.hpp"
+#include "ctrdbg/namespaces.hpp"
+#include "ctrdbg/pty.hpp"
+#include "ctrdbg/relay.hpp"
+#include "ctrdbg/session.hpp"
+#include "ctrdbg/toolset.hpp"
+
+namespace {
+
+using namespace ctrdbg;
+
+// With fd 0, 1 or 2 closed, the first fd we open would take its place and the
+// command would read or write ctrdbg's socket. Fill the gaps with /dev/null.
+void ensure_standard_fds() {
+  for (int fd = 0; fd < 3; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      int null = ::open("/dev/null", O_RDWR);
+      if (null < 0) std::_Exit(exit_code::ctrdbg_failed);
+      if (null != fd) {
+        ::dup2(null, fd);
+        ::close(null);
+      }
+    }
+  }
+}
+
+std::optional<std::string> host_getenv(const std::string& key) {
+  const char* v = std::getenv(key.c_str());
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+int run(int argc, char** argv) {
+  // 1. Parse and check every option before anything changes state.
+  Options opt = parse_cli(std::vector<std::string>(argv, argv + argc));
+  if (opt.help) {
+    std::fputs(help_text().c_str(), stdout);
+    return 0;
+  }
+  if (opt.version) {
+    std::printf("ctrdbg %s\n", CTRDBG_VERSION);
+    return 0;
+  }
+  if (::geteuid() != 0) fail("must run as root (it joins another process's namespaces); try: sudo ctrdbg ...");
+  auto say = [&](const std::string& line) {
+    if (opt.verbose) std::fprintf(stderr, "ctrdbg: %s\n", line.c_str());
+  };
+
+  // 2. Resolve the target: one question to the engine.
+  auto t0 = std::chrono::steady_clock::now();
+  Target target = resolve_via_docker_api(opt.target, docker_socket_path(std::getenv("DOCKER_HOST")), opt.api_timeout);
+  say(fmt::format("target {} pid {} image {} via {} in {:.1f} ms", target.display(), target.pid, target.image,
+                  target.source, ms_since(t0)));
+
+  // 3. Pin its process and see which namespaces differ from ours.
+  PinnedProcess pinned = pin_target(target);
+  SessionPlan plan;
+  plan.ns_flags = namespaces_to_join(pinned.pid);
+
+  // 4. The toolset: found, verified without running it, copied into a detached tmpfs.
+  Toolset tools = find_toolset(opt.toolbox);
+  say(fmt::format("toolset {} ({}, {}, {} applets) at {}", tools.path, tools.origin, tools.version,
+                  tools.applets.size(), kToolBin));
+
+  // 5. The command, its environment and working directory, as docker exec would set them.
+  plan.tty = opt.tty == TtyMode::force || (opt.tty == TtyMode::automatic && ::isatty(0) && ::isatty(1));
+  plan.have_size = plan.tty && terminal_size(&plan.size, STDIN_FILENO, STDOUT_FILENO);
+  bool default_shell = opt.command.empty();
+  plan.argv = default_shell ? std::vector<std::string>{std::string(kToolBin) + "/sh", "-l"} : opt.command;
+  plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv});
+  plan.workdir = working_directory(target, opt.workdir);
+  Fd toolset_root = stage_toolset(tools, target.name.empty() ? target.short_id() : target.name);
+  tools.file.reset();
+
+  // 6. Cross over (helper + command), then relay until the command ends.
+  block_session_signals();
+  auto t1 = std::chrono::steady_clock::now();
+  RunningSession session = start_session(plan, pinned, std::move(toolset_root));
+  say(fmt::format("joined {} with {}; command pid {} started in {:.1f} ms ({})", namespace_names(plan.ns_flags),
+                  session.join_method, session.command_pid, ms_since(t1), plan.tty ? "pty" : "no tty"));
+  return relay_session(session);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ensure_standard_fds();
+  try {
+    return run(argc, argv);
+  } catch (const ctrdbg::Error& e) {
+    std::fprintf(stderr, "ctrdbg: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ctrdbg: error: %s\n", e.what());
+    return ctrdbg::exit_code::ctrdbg_failed;
+  }
+}

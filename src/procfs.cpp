@@ -1,0 +1,70 @@
+#include "ctrdbg/procfs.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+
+#include "ctrdbg/error.hpp"
+#include "ctrdbg/fd.hpp"
+
+namespace ctrdbg {
+
+std::uint64_t parse_stat_start_time(std::string_view stat) {
+  size_t close = stat.rfind(')');
+  if (close == std::string_view::npos) throw Error("malformed /proc stat: no ')'");
+  std::string_view rest = stat.substr(close + 1);
+  // rest = " S ppid pgrp ..." ; field 3 (state) is the first token after ')'.
+  int field = 2;
+  size_t pos = 0;
+  while (pos < rest.size()) {
+    while (pos < rest.size() && rest[pos] == ' ') ++pos;
+    size_t end = rest.find(' ', pos);
+    if (end == std::string_view::npos) end = rest.size();
+    if (end == pos) break;
+    ++field;
+    if (field == 22) {
+      std::string_view token = rest.substr(pos, end - pos);
+      while (!token.empty() && token.back() == '\n') token.remove_suffix(1);
+      std::uint64_t value = 0;
+      auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
+      if (ec != std::errc() || p != token.data() + token.size())
+        throw Error("malformed /proc stat: bad start time");
+      return value;
+    }
+    pos = end;
+  }
+  throw Error("malformed /proc stat: too few fields");
+}
+
+bool cgroup_mentions_id(std::string_view cgroup, std::string_view id) {
+  if (id.size() < 12) return false;
+  size_t pos = 0;
+  while ((pos = cgroup.find(id, pos)) != std::string_view::npos) {
+    // The ID must stand alone in its path component, not be part of a longer hex string.
+    auto is_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+    bool left = pos == 0 || !is_hex(cgroup[pos - 1]);
+    size_t end = pos + id.size();
+    bool right = end == cgroup.size() || !is_hex(cgroup[end]);
+    if (left && right) return true;
+    pos = end;
+  }
+  return false;
+}
+
+std::optional<std::string> read_small_file(int dirfd, const char* path, size_t limit) {
+  Fd fd(::openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  while (out.size() < limit) {
+    ssize_t n = ::read(fd.get(), buf, std::min(sizeof buf, limit - out.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace ctrdbg

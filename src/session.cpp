@@ -1,0 +1,358 @@
+#include "ctrdbg/session.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "ctrdbg/error.hpp"
+#include "ctrdbg/namespaces.hpp"
+#include "ctrdbg/procfs.hpp"
+#include "ctrdbg/pty.hpp"
+#include "ctrdbg/session_root.hpp"
+#include "ctrdbg/step.hpp"
+
+namespace ctrdbg {
+namespace {
+
+enum class MessageKind : std::uint32_t { failure = 1, ready = 2, exec_failed = 3 };
+
+struct Message {
+  MessageKind kind{};
+  std::int32_t command_pid = 0;   // ready
+  char join_method[32] = {};      // ready
+  StepFailure failure;            // failure / exec_failed (failure.err = errno of execve)
+};
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// Everything the forked processes need, prepared before fork() so that they
+// only ever touch ready-made C strings.
+struct ChildContext {
+  const SessionPlan* plan;
+  pid_t host_pid;           // ctrdbg, for the helper's parent-death check
+  int target_pidfd;
+  pid_t target_pid;
+  int toolset_fd;
+  int sock;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  const char* path_env;     // the PATH the command is looked up in
+};
+
+void send_message(int sock, const Message& m, const int* fds = nullptr, int nfds = 0) {
+  iovec iov{const_cast<Message*>(&m), sizeof m};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 2)] = {};
+  if (nfds > 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * static_cast<size_t>(nfds));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * static_cast<size_t>(nfds));
+    std::memcpy(CMSG_DATA(c), fds, sizeof(int) * static_cast<size_t>(nfds));
+  }
+  while (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void report_and_exit(int sock, MessageKind kind, const StepFailure& f, int code) {
+  Message m;
+  m.kind = kind;
+  m.failure = f;
+  send_message(sock, m);
+  ::_exit(code);
+}
+
+// Closes every fd from 3 up except `keep`. close_range (5.9) first; before it,
+// walk the fd table by number.
+void close_fds_except(int keep) {
+  auto close_span = [](unsigned lo, unsigned hi) {
+    if (lo > hi) return;
+    if (::syscall(SYS_close_range, lo, hi, 0) == 0) return;
+    long max = ::sysconf(_SC_OPEN_MAX);
+    unsigned top = hi < static_cast<unsigned>(max > 0 ? max : 65536) ? hi : static_cast<unsigned>(max);
+    for (unsigned fd = lo; fd <= top; ++fd) ::close(static_cast<int>(fd));
+  };
+  close_span(3, static_cast<unsigned>(keep) - 1);
+  close_span(static_cast<unsigned>(keep) + 1, ~0u);
+}
+
+// execvpe() looks PATH up in *our* environment, not the command's: search by hand.
+// Returns only on failure, with errno as execvp would leave it.
+void exec_command(const ChildContext& ctx) {
+  const char* file = ctx.argv[0];
+  if (std::strchr(file, '/')) {
+    ::execve(file, ctx.argv.data(), ctx.envp.data());
+    return;
+  }
+  bool saw_eacces = false;
+  char full[4096];
+  for (const char* p = ctx.path_env;;) {
+    const char* colon = std::strchr(p, ':');
+    size_t len = colon ? static_cast<size_t>(colon - p) : std::strlen(p);
+    const char* dir = len ? p : ".";
+    size_t dlen = len ? len : 1;
+    if (dlen + 1 + std::strlen(file) + 1 <= sizeof full) {
+      std::memcpy(full, dir, dlen);
+      full[dlen] = '/';
+      std::strcpy(full + dlen + 1, file);
+      ::execve(full, ctx.argv.data(), ctx.envp.data());
+      if (errno == EACCES) saw_eacces = true;
+      else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG) return;
+    }
+    if (!colon) break;
+    p = colon + 1;
+  }
+  errno = saw_eacces ? EACCES : ENOENT;
+}
+
+[[noreturn]] void command_main(const ChildContext& ctx, int pty_master, int pty_slave) {
+  StepFailure f;
+  // The helper lives outside this PID namespace, so while it is alive our parent
+  // is invisible here and getppid() is 0. If it has died, we must not run.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != 0) ::_exit(exit_code::ctrdbg_failed);
+
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGPIPE, SIG_DFL);
+
+  // Own session: never the operator's terminal as controlling tty (TIOCSTI).
+  if (::setsid() < 0) report_and_exit(ctx.sock, MessageKind::failure, (step_fail(&f, "setsid", nullptr, errno), f), exit_code::ctrdbg_failed);
+  if (ctx.plan->tty) {
+    if (::dup2(pty_slave, 0) < 0 || ::dup2(pty_slave, 1) < 0 || ::dup2(pty_slave, 2) < 0 ||
+        ::ioctl(0, TIOCSCTTY, 0) < 0)
+      report_and_exit(ctx.sock, MessageKind::failure, (step_fail(&f, "attach the pty", nullptr, errno), f), exit_code::ctrdbg_failed);
+    ::close(pty_slave);
+    ::close(pty_master);
+  }
+  if (::chdir(ctx.plan->workdir.c_str()) < 0)
+    report_and_exit(ctx.sock, MessageKind::failure,
+                    (step_fail(&f, "change to working directory", ctx.plan->workdir.c_str(), errno), f),
+                    exit_code::ctrdbg_failed);
+  // The cwd must be reachable from our root: "(unreachable)" would mean a host path.
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/')
+    report_and_exit(ctx.sock, MessageKind::failure,
+                    (step_fail(&f, "check working directory", "it lies outside the container", errno), f),
+                    exit_code::ctrdbg_failed);
+
+  close_fds_except(ctx.sock);  // the socket is O_CLOEXEC: it closes with the execve
+  exec_command(ctx);
+  int err = errno;
+  step_fail(&f, "execute", ctx.argv[0], err);
+  report_and_exit(ctx.sock, MessageKind::exec_failed, f,
+                  err == ENOENT ? exit_code::not_found : exit_code::cannot_execute);
+}
+
+[[noreturn]] void helper_main(const ChildContext& ctx) {
+  StepFailure f;
+  auto failed = [&]() { report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed); };
+
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() != ctx.host_pid) ::_exit(exit_code::ctrdbg_failed);
+  // Non-dumpable before the first setns (runc CVE-2016-9962): a process in the
+  // container must not ptrace us or open /proc/<pid>/fd while we hold host fds.
+  // The command inherits this until its execve.
+  if (::prctl(PR_SET_DUMPABLE, 0) < 0) (step_fail(&f, "make non-dumpable", nullptr, errno), failed());
+
+  const char* failed_ns = nullptr;
+  const char* method = nullptr;
+  if (join_namespaces(ctx.target_pidfd, ctx.target_pid, ctx.plan->ns_flags, &failed_ns, &method) < 0) {
+    char what[64];
+    std::snprintf(what, sizeof what, "`%s` of pid %d", failed_ns, ctx.target_pid);
+    step_fail(&f, "setns", what, errno);
+    failed();
+  }
+  if (ctx.target_pidfd >= 0) ::close(ctx.target_pidfd);
+  if (build_session_root(ctx.toolset_fd, &f) < 0) failed();
+  ::close(ctx.toolset_fd);
+
+  int master = -1, slave = -1;
+  if (ctx.plan->tty && open_container_pty(ctx.plan->have_size ? &ctx.plan->size : nullptr, &master, &slave, &f) < 0)
+    failed();
+
+  pid_t child = ::fork();
+  if (child < 0) (step_fail(&f, "fork the command", nullptr, errno), failed());
+  if (child == 0) command_main(ctx, master, slave);
+
+  Message ready;
+  ready.kind = MessageKind::ready;
+  ready.command_pid = child;
+  std::snprintf(ready.join_method, sizeof ready.join_method, "%s", method);
+  int fds[2];
+  int nfds = 0;
+  int child_pidfd = pidfd_open(child);
+  if (master >= 0) fds[nfds++] = master;
+  if (child_pidfd >= 0) fds[nfds++] = child_pidfd;
+  send_message(ctx.sock, ready, fds, nfds);
+  ::close(ctx.sock);
+  if (master >= 0) ::close(master);
+  if (slave >= 0) ::close(slave);
+  if (child_pidfd >= 0) ::close(child_pidfd);
+
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) ::_exit(exit_code::ctrdbg_failed);
+  }
+  ::_exit(exit_status_from_wait(status));
+}
+
+std::string describe(const StepFailure& f) {
+  std::string out = f.step;
+  if (f.detail[0]) out += std::string(" ") + f.detail;
+  if (f.err) out = errno_message(out, f.err);
+  return out;
+}
+
+// Receives one message (and any fds); returns false on EOF.
+bool receive(int sock, Message* m, Fd* fds, int max_fds) {
+  iovec iov{m, sizeof *m};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)] = {};
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  if (n < 0) fail_errno("session socket");
+  int got = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      if (got < max_fds) fds[got++] = Fd(fd);
+      else ::close(fd);
+    }
+  }
+  if (n == 0) return false;
+  if (static_cast<size_t>(n) != sizeof *m) throw Error("session socket: short message from the helper");
+  return true;
+}
+
+int reap(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return exit_code::ctrdbg_failed;
+  }
+  return status;
+}
+
+}  // namespace
+
+int exit_status_from_wait(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return exit_code::signal_base + WTERMSIG(status);
+  return exit_code::ctrdbg_failed;
+}
+
+PinnedProcess pin_target(const Target& target) {
+  PinnedProcess p;
+  p.pid = target.pid;
+  p.pidfd.reset(pidfd_open(target.pid));
+  if (!p.pidfd && errno == ESRCH) fail("container {}: its process {} has just exited", target.display(), target.pid);
+  if (!p.pidfd && errno != ENOSYS) fail_errno("pidfd_open({})", target.pid);
+
+  char dir[32];
+  std::snprintf(dir, sizeof dir, "/proc/%d", target.pid);
+  Fd proc(::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!proc) fail("container {}: its process {} is gone", target.display(), target.pid);
+  auto stat = read_small_file(proc.get(), "stat");
+  auto cgroup = read_small_file(proc.get(), "cgroup");
+  if (!stat || !cgroup) fail("container {}: its process {} is gone", target.display(), target.pid);
+  p.start_time = parse_stat_start_time(*stat);
+  if (!target.id.empty() && !cgroup_mentions_id(*cgroup, target.id))
+    fail("container {}: pid {} does not belong to it (the PID was reused?)", target.display(), target.pid);
+
+  // What was read above is the pinned process's only if it is still alive now.
+  bool alive;
+  if (p.pidfd) {
+    alive = ::syscall(SYS_pidfd_send_signal, p.pidfd.get(), 0, nullptr, 0) == 0;
+  } else {
+    auto again = read_small_file(proc.get(), "stat");
+    alive = again && parse_stat_start_time(*again) == p.start_time;
+  }
+  if (!alive) fail("container {}: its process {} exited while being checked", target.display(), target.pid);
+  return p;
+}
+
+RunningSession start_session(const SessionPlan& plan, const PinnedProcess& target, Fd toolset_root) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) fail_errno("socketpair");
+  Fd ours(pair[0]), theirs(pair[1]);
+
+  ChildContext ctx{};
+  ctx.plan = &plan;
+  ctx.host_pid = ::getpid();
+  ctx.target_pidfd = target.pidfd.get();
+  ctx.target_pid = target.pid;
+  ctx.toolset_fd = toolset_root.get();
+  ctx.sock = theirs.get();
+  for (const auto& a : plan.argv) ctx.argv.push_back(const_cast<char*>(a.c_str()));
+  ctx.argv.push_back(nullptr);
+  ctx.path_env = "";
+  for (const auto& e : plan.envp) {
+    ctx.envp.push_back(const_cast<char*>(e.c_str()));
+    if (e.starts_with("PATH=")) ctx.path_env = e.c_str() + 5;
+  }
+  ctx.envp.push_back(nullptr);
+
+  std::fflush(nullptr);
+  pid_t helper = ::fork();
+  if (helper < 0) fail_errno("fork");
+  if (helper == 0) helper_main(ctx);
+  theirs.reset();
+  toolset_root.reset();
+
+  RunningSession s;
+  s.helper_pid = helper;
+  Message m;
+  Fd fds[2];
+  if (!receive(ours.get(), &m, fds, 2)) {
+    int status = reap(helper);
+    throw Error(fmt::format("the session helper died before entering (wait status {:#x})", status));
+  }
+  if (m.kind == MessageKind::failure) {
+    reap(helper);
+    throw Error(describe(m.failure));
+  }
+  if (m.kind != MessageKind::ready) throw Error("session socket: unexpected message from the helper");
+  s.command_pid = m.command_pid;
+  s.join_method = std::string(m.join_method, strnlen(m.join_method, sizeof m.join_method));
+  int next = 0;
+  if (plan.tty) s.pty_master = std::move(fds[next++]);
+  s.command_pidfd = std::move(fds[next]);
+  if (plan.tty && !s.pty_master) throw Error("session socket: the helper sent no pty");
+
+  // Until the command's execve the socket stays open in it; EOF means it ran.
+  Fd none[1];
+  if (receive(ours.get(), &m, none, 1)) {
+    int code = exit_status_from_wait(reap(helper));
+    if (m.kind == MessageKind::exec_failed) {
+      if (m.failure.err == ENOENT)
+        throw Error(fmt::format("{}: command not found in the container's PATH or the toolset", m.failure.detail),
+                    exit_code::not_found);
+      throw Error(fmt::format("cannot execute {}: {}", m.failure.detail, std::strerror(m.failure.err)),
+                  exit_code::cannot_execute);
+    }
+    throw Error(describe(m.failure), code == 0 ? exit_code::ctrdbg_failed : code);
+  }
+  return s;
+}
+
+}  // namespace ctrdbg
