@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string_view>
 
+// cxxopts otherwise compiles six std::regex objects at start-up: milliseconds per run.
+#define CXXOPTS_NO_REGEX 1
 #include <cxxopts.hpp>
 
 #include "ctrdbg/error.hpp"

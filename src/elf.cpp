@@ -1,6 +1,7 @@
 #include "ctrdbg/elf.hpp"
 
 #include <elf.h>
+#include <string.h>  // memmem
 
 #include <bit>
 #include <cctype>
@@ -39,6 +40,7 @@ ElfInfo parse_elf(std::string_view head) {
   if (data != ELFDATA2LSB && data != ELFDATA2MSB) throw Error("ELF file of unknown byte order");
   info.is_64 = cls == ELFCLASS64;
   bool little = data == ELFDATA2LSB;
+  info.little_endian = little;
   size_t ehdr_size = info.is_64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
   if (head.size() < ehdr_size) throw Error("truncated ELF header");
 
@@ -50,12 +52,20 @@ ElfInfo parse_elf(std::string_view head) {
     phoff = load<std::uint64_t>(head, offsetof(Elf64_Ehdr, e_phoff), little);
     phentsize = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_phentsize), little);
     phnum = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_phnum), little);
+    info.shoff = load<std::uint64_t>(head, offsetof(Elf64_Ehdr, e_shoff), little);
+    info.shentsize = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_shentsize), little);
+    info.shnum = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_shnum), little);
+    info.shstrndx = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_shstrndx), little);
   } else {
     info.type = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_type), little);
     info.machine = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_machine), little);
     phoff = load<std::uint32_t>(head, offsetof(Elf32_Ehdr, e_phoff), little);
     phentsize = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_phentsize), little);
     phnum = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_phnum), little);
+    info.shoff = load<std::uint32_t>(head, offsetof(Elf32_Ehdr, e_shoff), little);
+    info.shentsize = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_shentsize), little);
+    info.shnum = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_shnum), little);
+    info.shstrndx = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_shstrndx), little);
   }
   if (info.type != ET_EXEC && info.type != ET_DYN) throw Error("ELF file is not an executable");
   size_t phdr_size = info.is_64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
@@ -111,59 +121,89 @@ bool plausible_applet_name(std::string_view name) {
   return true;
 }
 
-void BusyboxScanner::feed(std::string_view chunk) {
-  window_.append(chunk);
-  scan_window(false);
+BusyboxInfo scan_busybox(std::string_view bytes) {
+  BusyboxInfo info;
+  auto find = [&](std::string_view what) -> size_t {
+    const void* p = ::memmem(bytes.data(), bytes.size(), what.data(), what.size());
+    return p ? static_cast<size_t>(static_cast<const char*>(p) - bytes.data()) : std::string_view::npos;
+  };
+  size_t at = find(kBanner);
+  if (at != std::string_view::npos) {
+    size_t end = at;
+    while (end < bytes.size() && end - at < 80 && bytes[end] != '\0' && bytes[end] != '\n' && bytes[end] != '(') ++end;
+    info.version.assign(bytes.substr(at, end - at));
+    while (!info.version.empty() && info.version.back() == ' ') info.version.pop_back();
+  }
+  at = find(kTableStart);
+  if (at == std::string_view::npos) return info;
+  for (size_t pos = at + 1; pos < bytes.size() && info.applets.size() < kMaxApplets;) {
+    size_t nul = bytes.find('\0', pos);
+    if (nul == std::string_view::npos) break;
+    std::string_view name = bytes.substr(pos, nul - pos);
+    if (!plausible_applet_name(name) || (!info.applets.empty() && name <= info.applets.back())) break;
+    info.applets.emplace_back(name);
+    pos = nul + 1;
+  }
+  return info;
 }
 
-void BusyboxScanner::finish() { scan_window(true); }
-
-// Keeps a window of the last bytes so patterns that straddle chunks are found;
-// once the table start is seen, the window grows until the table has ended.
-void BusyboxScanner::scan_window(bool final) {
-  if (version_.empty()) {
-    size_t at = window_.find(kBanner);
-    if (at != std::string::npos) {
-      size_t end = at;
-      while (end < window_.size() && end - at < 80 && window_[end] != '\0' && window_[end] != '\n' &&
-             window_[end] != '(')
-        ++end;
-      if (end < window_.size() || final) {
-        version_ = window_.substr(at, end - at);
-        while (!version_.empty() && version_.back() == ' ') version_.pop_back();
-      }
-    }
+BusyboxInfo scan_busybox_range(const std::function<std::string(std::uint64_t, size_t)>& read, std::uint64_t offset,
+                               std::uint64_t size) {
+  constexpr size_t kChunk = 16 * 1024, kOverlap = 16, kTableBytes = 32 * 1024;
+  std::uint64_t banner_at = UINT64_MAX, table_at = UINT64_MAX;
+  for (std::uint64_t pos = offset; pos < offset + size && (banner_at == UINT64_MAX || table_at == UINT64_MAX);) {
+    std::string chunk = read(pos, static_cast<size_t>(std::min<std::uint64_t>(kChunk, offset + size - pos)));
+    if (chunk.empty()) break;
+    auto find = [&](std::string_view what) -> std::uint64_t {
+      const void* p = ::memmem(chunk.data(), chunk.size(), what.data(), what.size());
+      return p ? pos + static_cast<std::uint64_t>(static_cast<const char*>(p) - chunk.data()) : UINT64_MAX;
+    };
+    if (banner_at == UINT64_MAX) banner_at = find(kBanner);
+    if (table_at == UINT64_MAX) table_at = find(kTableStart);
+    if (chunk.size() <= kOverlap) break;
+    pos += chunk.size() - kOverlap;
   }
-  if (!table_done_) {
-    size_t at = window_.find(kTableStart);
-    if (at != std::string::npos) {
-      // Walk names from "[" on; stop at the first one that breaks the sorted order.
-      std::vector<std::string> names;
-      size_t pos = at + 1;
-      bool ended = false;
-      while (pos < window_.size()) {
-        size_t nul = window_.find('\0', pos);
-        if (nul == std::string::npos) break;
-        std::string_view name(window_.data() + pos, nul - pos);
-        if (!plausible_applet_name(name) || (!names.empty() && name <= names.back()) ||
-            names.size() >= kMaxApplets) {
-          ended = true;
-          break;
-        }
-        names.emplace_back(name);
-        pos = nul + 1;
-      }
-      if (ended || final) {
-        applets_ = std::move(names);
-        table_done_ = true;
-      } else {
-        return;  // keep the whole window: the table continues in the next chunk
-      }
-    }
-  }
-  // Slide: keep enough tail for a pattern that straddles the boundary.
-  constexpr size_t keep = 128;
-  if (window_.size() > keep) window_.erase(0, window_.size() - keep);
+  BusyboxInfo info;
+  if (banner_at != UINT64_MAX) info.version = scan_busybox(read(banner_at, 128)).version;
+  if (table_at != UINT64_MAX) info.applets = scan_busybox(read(table_at, kTableBytes)).applets;
+  return info;
 }
+
+std::optional<ElfSection> find_elf_section(const ElfInfo& elf, std::string_view name,
+                                           const std::function<std::string(std::uint64_t, size_t)>& read) {
+  size_t shdr_size = elf.is_64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+  if (elf.shoff == 0 || elf.shnum == 0) return std::nullopt;
+  if (elf.shentsize < shdr_size || elf.shstrndx >= elf.shnum) throw Error("malformed ELF section headers");
+  std::string table = read(elf.shoff, static_cast<size_t>(elf.shentsize) * elf.shnum);
+  if (table.size() < static_cast<size_t>(elf.shentsize) * elf.shnum) throw Error("truncated ELF section headers");
+  bool le = elf.little_endian;
+  auto section = [&](size_t i, std::uint32_t* name_off) {
+    size_t at = i * elf.shentsize;
+    ElfSection s;
+    if (elf.is_64) {
+      *name_off = load<std::uint32_t>(table, at + offsetof(Elf64_Shdr, sh_name), le);
+      s.offset = load<std::uint64_t>(table, at + offsetof(Elf64_Shdr, sh_offset), le);
+      s.size = load<std::uint64_t>(table, at + offsetof(Elf64_Shdr, sh_size), le);
+    } else {
+      *name_off = load<std::uint32_t>(table, at + offsetof(Elf32_Shdr, sh_name), le);
+      s.offset = load<std::uint32_t>(table, at + offsetof(Elf32_Shdr, sh_offset), le);
+      s.size = load<std::uint32_t>(table, at + offsetof(Elf32_Shdr, sh_size), le);
+    }
+    return s;
+  };
+  std::uint32_t ignored;
+  ElfSection strtab_section = section(elf.shstrndx, &ignored);
+  if (strtab_section.size > (1u << 20)) throw Error("malformed ELF section name table");
+  std::string strtab = read(strtab_section.offset, static_cast<size_t>(strtab_section.size));
+  for (size_t i = 0; i < elf.shnum; ++i) {
+    std::uint32_t name_off = 0;
+    ElfSection s = section(i, &name_off);
+    if (name_off >= strtab.size()) continue;
+    std::string_view candidate(strtab.c_str() + name_off);
+    if (candidate == name) return s;
+  }
+  return std::nullopt;
+}
+
 
 }  // namespace ctrdbg

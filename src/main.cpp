@@ -62,7 +62,10 @@ int run(int argc, char** argv) {
     if (opt.verbose) std::fprintf(stderr, "ctrdbg: %s\n", line.c_str());
   };
 
-  // 2. Resolve the target: one question to the engine.
+  // 2. Resolve the target: one question to the engine. Meanwhile, on the other
+  //    core, find the toolset, verify it without running it, and copy it into a
+  //    detached tmpfs (invisible to anyone until it is attached in the session).
+  ToolsetStager stager(opt.toolbox);
   auto t0 = std::chrono::steady_clock::now();
   Target target = resolve_via_docker_api(opt.target, docker_socket_path(std::getenv("DOCKER_HOST")), opt.api_timeout);
   say(fmt::format("target {} pid {} image {} via {} in {:.1f} ms", target.display(), target.pid, target.image,
@@ -73,10 +76,11 @@ int run(int argc, char** argv) {
   SessionPlan plan;
   plan.ns_flags = namespaces_to_join(pinned.pid);
 
-  // 4. The toolset: found, verified without running it, copied into a detached tmpfs.
-  Toolset tools = find_toolset(opt.toolbox);
-  say(fmt::format("toolset {} ({}, {}, {} applets) at {}", tools.path, tools.origin, tools.version,
-                  tools.applets.size(), kToolBin));
+  // 4. The toolset, staged by now.
+  StagedToolset tools = stager.get();
+  write_prompt_rc(tools.root.get(), target.name.empty() ? target.short_id() : target.name);
+  say(fmt::format("toolset {} ({}, {}, {} applets) at {}", tools.info.path, tools.info.origin, tools.info.version,
+                  tools.info.applets.size(), kToolBin));
 
   // 5. The command, its environment and working directory, as docker exec would set them.
   plan.tty = opt.tty == TtyMode::force || (opt.tty == TtyMode::automatic && ::isatty(0) && ::isatty(1));
@@ -85,13 +89,11 @@ int run(int argc, char** argv) {
   plan.argv = default_shell ? std::vector<std::string>{std::string(kToolBin) + "/sh", "-l"} : opt.command;
   plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv});
   plan.workdir = working_directory(target, opt.workdir);
-  Fd toolset_root = stage_toolset(tools, target.name.empty() ? target.short_id() : target.name);
-  tools.file.reset();
 
   // 6. Cross over (helper + command), then relay until the command ends.
   block_session_signals();
   auto t1 = std::chrono::steady_clock::now();
-  RunningSession session = start_session(plan, pinned, std::move(toolset_root));
+  RunningSession session = start_session(plan, pinned, std::move(tools.root));
   say(fmt::format("joined {} with {}; command pid {} started in {:.1f} ms ({})", namespace_names(plan.ns_flags),
                   session.join_method, session.command_pid, ms_since(t1), plan.tty ? "pty" : "no tty"));
   return relay_session(session);

@@ -183,7 +183,10 @@ void exec_command(const ChildContext& ctx) {
   if (ctx.plan->tty && open_container_pty(ctx.plan->have_size ? &ctx.plan->size : nullptr, &master, &slave, &f) < 0)
     failed();
 
-  pid_t child = ::fork();
+  // vfork: the command shares our memory until its execve, so no page is copied
+  // (page faults are the dominant cost of a session on some VMs). command_main
+  // only makes system calls and never returns.
+  pid_t child = ::vfork();
   if (child < 0) (step_fail(&f, "fork the command", nullptr, errno), failed());
   if (child == 0) command_main(ctx, master, slave);
 
@@ -321,37 +324,43 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
 
   RunningSession s;
   s.helper_pid = helper;
-  Message m;
-  Fd fds[2];
-  if (!receive(ours.get(), &m, fds, 2)) {
-    int status = reap(helper);
-    throw Error(fmt::format("the session helper died before entering (wait status {:#x})", status));
+  // Read until EOF: the helper closes its end after "ready" (or exits on failure),
+  // and the command's copy closes with its execve. A failure report may come from
+  // either, before or after "ready".
+  bool ready = false;
+  bool failed = false;
+  Message m, failure;
+  for (;;) {
+    Fd fds[2];
+    if (!receive(ours.get(), &m, fds, 2)) break;
+    if (m.kind == MessageKind::ready && !ready) {
+      ready = true;
+      s.command_pid = m.command_pid;
+      s.join_method = std::string(m.join_method, strnlen(m.join_method, sizeof m.join_method));
+      int next = 0;
+      if (plan.tty) s.pty_master = std::move(fds[next++]);
+      s.command_pidfd = std::move(fds[next]);
+    } else if ((m.kind == MessageKind::failure || m.kind == MessageKind::exec_failed) && !failed) {
+      failed = true;
+      failure = m;
+    }
   }
-  if (m.kind == MessageKind::failure) {
-    reap(helper);
-    throw Error(describe(m.failure));
-  }
-  if (m.kind != MessageKind::ready) throw Error("session socket: unexpected message from the helper");
-  s.command_pid = m.command_pid;
-  s.join_method = std::string(m.join_method, strnlen(m.join_method, sizeof m.join_method));
-  int next = 0;
-  if (plan.tty) s.pty_master = std::move(fds[next++]);
-  s.command_pidfd = std::move(fds[next]);
-  if (plan.tty && !s.pty_master) throw Error("session socket: the helper sent no pty");
-
-  // Until the command's execve the socket stays open in it; EOF means it ran.
-  Fd none[1];
-  if (receive(ours.get(), &m, none, 1)) {
+  if (failed) {
     int code = exit_status_from_wait(reap(helper));
-    if (m.kind == MessageKind::exec_failed) {
-      if (m.failure.err == ENOENT)
-        throw Error(fmt::format("{}: command not found in the container's PATH or the toolset", m.failure.detail),
+    if (failure.kind == MessageKind::exec_failed) {
+      if (failure.failure.err == ENOENT)
+        throw Error(fmt::format("{}: command not found in the container's PATH or the toolset", failure.failure.detail),
                     exit_code::not_found);
-      throw Error(fmt::format("cannot execute {}: {}", m.failure.detail, std::strerror(m.failure.err)),
+      throw Error(fmt::format("cannot execute {}: {}", failure.failure.detail, std::strerror(failure.failure.err)),
                   exit_code::cannot_execute);
     }
-    throw Error(describe(m.failure), code == 0 ? exit_code::ctrdbg_failed : code);
+    throw Error(describe(failure.failure), code == 0 ? exit_code::ctrdbg_failed : code);
   }
+  if (!ready) {
+    int status = reap(helper);
+    throw Error(fmt::format("the session helper ended before the command started (wait status {:#x})", status));
+  }
+  if (plan.tty && !s.pty_master) throw Error("session socket: the helper sent no pty");
   return s;
 }
 

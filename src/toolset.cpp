@@ -46,23 +46,31 @@ Toolset inspect_busybox(const std::string& path, const std::string& origin) {
   if (st.st_size > kMaxToolSize) fail("{}: {} bytes is too large for a toolset binary", path, st.st_size);
   t.size = st.st_size;
 
-  BusyboxScanner scanner;
-  std::string head;
-  char buf[65536];
-  for (off_t off = 0;;) {
-    ssize_t n = ::pread(t.file.get(), buf, sizeof buf, off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_errno("{}: read", path);
-    if (n == 0) break;
-    if (off == 0) head.assign(buf, static_cast<size_t>(n));
-    scanner.feed(std::string_view(buf, static_cast<size_t>(n)));
-    off += n;
-  }
-  scanner.finish();
+  // Reads [offset, offset+length) of the candidate; short at end of file.
+  auto read = [&](std::uint64_t offset, size_t length) {
+    std::string out(length, '\0');
+    size_t got = 0;
+    while (got < length) {
+      ssize_t n = ::pread(t.file.get(), out.data() + got, length - got, static_cast<off_t>(offset + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail_errno("{}: read", path);
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    out.resize(got);
+    return out;
+  };
 
   ElfInfo elf;
+  BusyboxInfo busybox;
   try {
-    elf = parse_elf(head);
+    elf = parse_elf(read(0, 4096));
+    // Busybox's banner and applet table live in .rodata: reading that section
+    // (~250 KiB) instead of the whole binary keeps staging fast. A binary without
+    // section headers is scanned whole.
+    auto rodata = find_elf_section(elf, ".rodata", read);
+    if (rodata) busybox = scan_busybox_range(read, rodata->offset, rodata->size);
+    if (busybox.applets.empty()) busybox = scan_busybox_range(read, 0, static_cast<std::uint64_t>(t.size));
   } catch (const Error& e) {
     throw e.context(path);
   }
@@ -71,10 +79,10 @@ Toolset inspect_busybox(const std::string& path, const std::string& origin) {
   if (elf.machine != native_elf_machine())
     fail("{}: built for {}, but this host runs {}", path, elf_machine_name(elf.machine),
          elf_machine_name(native_elf_machine()));
-  if (scanner.version().empty() || scanner.applets().size() < 8)
+  if (busybox.version.empty() || busybox.applets.size() < 8)
     fail("{}: not busybox (no BusyBox version banner and applet table found)", path);
-  t.version = scanner.version();
-  t.applets = scanner.applets();
+  t.version = std::move(busybox.version);
+  t.applets = std::move(busybox.applets);
   return t;
 }
 
@@ -98,7 +106,7 @@ Toolset find_toolset(const std::optional<std::string>& toolbox) {
        refused.empty() ? std::string(" nothing") : refused.substr(1));
 }
 
-Fd stage_toolset(const Toolset& tools, const std::string& prompt_name) {
+Fd stage_toolset(const Toolset& tools) {
   Fd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
   if (!fs) fail_errno("staging toolset: fsopen tmpfs");
   std::string size = std::to_string(tools.size + (1 << 20));
@@ -131,12 +139,36 @@ Fd stage_toolset(const Toolset& tools, const std::string& prompt_name) {
       fail_errno("staging toolset: link applet {}", applet);
   }
 
+  return root;
+}
+
+ToolsetStager::ToolsetStager(std::optional<std::string> toolbox)
+    : thread_([this, toolbox = std::move(toolbox)] {
+        try {
+          result_.info = find_toolset(toolbox);
+          result_.root = stage_toolset(result_.info);
+          result_.info.file.reset();
+        } catch (...) {
+          error_ = std::current_exception();
+        }
+      }) {}
+
+ToolsetStager::~ToolsetStager() {
+  if (thread_.joinable()) thread_.join();
+}
+
+StagedToolset ToolsetStager::get() {
+  if (thread_.joinable()) thread_.join();
+  if (error_) std::rethrow_exception(error_);
+  return std::move(result_);
+}
+
+void write_prompt_rc(int toolset_root, const std::string& prompt_name) {
   // Read by the toolset's login shell (ENV=/.ctrdbg/rc) after any /etc/profile,
   // so the prompt names the container even where the image sets its own PS1.
-  Fd rc(::openat(root.get(), ".ctrdbg/rc", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  Fd rc(::openat(toolset_root, ".ctrdbg/rc", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!rc) fail_errno("staging toolset: create rc");
   write_all(rc.get(), "PS1=" + shell_quote("[ctrdbg " + prompt_name + "] \\w \\$ ") + "\n", "rc");
-  return root;
 }
 
 }  // namespace ctrdbg

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +17,21 @@ struct ElfInfo {
   std::uint16_t type = 0;     // ET_EXEC / ET_DYN
   std::uint16_t machine = 0;  // EM_*
   bool has_interpreter = false;  // PT_INTERP present: dynamically linked
+  bool little_endian = true;
+  std::uint64_t shoff = 0;       // section header table (0: none)
+  std::uint16_t shentsize = 0, shnum = 0, shstrndx = 0;
 };
+
+struct ElfSection {
+  std::uint64_t offset = 0, size = 0;
+};
+
+// Finds a section by name through the section headers, reading the file with
+// `read(offset, length)` (which returns fewer bytes at end of file). nullopt when
+// the binary has no section headers or no such section; throws Error when they
+// are malformed.
+std::optional<ElfSection> find_elf_section(const ElfInfo& elf, std::string_view name,
+                                           const std::function<std::string(std::uint64_t, size_t)>& read);
 
 // Parses the ELF header and program headers found in `head` (the first bytes of the
 // file; program headers beyond it are an error). Throws Error with the reason.
@@ -27,24 +43,20 @@ std::string elf_machine_name(std::uint16_t machine);
 // The EM_* of the architecture ctrdbg was built for.
 std::uint16_t native_elf_machine();
 
-// Incremental scan of a busybox binary: feed it the file in chunks; afterwards it
-// knows the version banner ("BusyBox v1.35.0 ...") and the applet names. Busybox
+// What a busybox binary says about itself, found in its bytes (normally just its
+// .rodata): the version banner ("BusyBox v1.35.0") and the applet names. Busybox
 // keeps all applet names in one NUL-separated, sorted string that starts with
-// "[\0[[\0"; a name list that is not strictly increasing ends the table.
-class BusyboxScanner {
- public:
-  void feed(std::string_view chunk);
-  void finish();
-  const std::string& version() const { return version_; }
-  const std::vector<std::string>& applets() const { return applets_; }
-
- private:
-  void scan_window(bool final);
-  std::string window_;
-  std::string version_;
-  std::vector<std::string> applets_;
-  bool table_done_ = false;
+// "[\0[[\0"; the first name out of order ends the table. Empty fields: not found.
+struct BusyboxInfo {
+  std::string version;
+  std::vector<std::string> applets;
 };
+BusyboxInfo scan_busybox(std::string_view bytes);
+
+// The same over [offset, offset+size) of a file read with `read(offset, length)`,
+// in small chunks: only a few pages of memory, however large the binary.
+BusyboxInfo scan_busybox_range(const std::function<std::string(std::uint64_t, size_t)>& read, std::uint64_t offset,
+                               std::uint64_t size);
 
 // Names an applet may have: a conservative filename check (no '/', no dot-dot).
 bool plausible_applet_name(std::string_view name);

@@ -6,7 +6,9 @@
 // CVE-2019-5736) changes a throwaway tmpfs page, not a host binary.
 #pragma once
 
+#include <exception>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -35,8 +37,32 @@ Toolset find_toolset(const std::optional<std::string>& toolbox);
 Toolset inspect_busybox(const std::string& path, const std::string& origin);
 
 // Stages the toolset into a new detached tmpfs (new mount API) laid out as
-//   /.ctrdbg/bin/busybox, /.ctrdbg/bin/<applet> -> busybox, /.ctrdbg/rc
-// and returns the mount fd. `prompt_name` names the container in the shell prompt.
-Fd stage_toolset(const Toolset& tools, const std::string& prompt_name);
+//   /.ctrdbg/bin/busybox, /.ctrdbg/bin/<applet> -> busybox
+// and returns the mount fd.
+Fd stage_toolset(const Toolset& tools);
+
+// Adds /.ctrdbg/rc, which sets a prompt that names the container.
+void write_prompt_rc(int toolset_root, const std::string& prompt_name);
+
+// find_toolset + stage_toolset on a thread of its own, so staging overlaps the
+// engine's answer. get() joins and rethrows; the destructor joins too, so the
+// process is single-threaded again before anything forks.
+struct StagedToolset {
+  Toolset info;
+  Fd root;
+};
+class ToolsetStager {
+ public:
+  explicit ToolsetStager(std::optional<std::string> toolbox);
+  ~ToolsetStager();
+  ToolsetStager(const ToolsetStager&) = delete;
+  ToolsetStager& operator=(const ToolsetStager&) = delete;
+  StagedToolset get();
+
+ private:
+  StagedToolset result_;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: it starts running once the members above exist
+};
 
 }  // namespace ctrdbg
