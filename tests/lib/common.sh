@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Shared by every integration test: skip/fail policy, fixtures built FROM scratch
+# (no registry is reachable), containers that are removed on exit, assertions.
+set -uo pipefail
+
+CTRDBG=${CTRDBG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/ctrdbg}
+CTRDBG_SOURCE_DIR=${CTRDBG_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
+# Containers and temp dirs of this test carry this tag, so cleanup finds them.
+TEST_TAG="ctrdbg-it-$$"
+TEST_TMP=$(mktemp -d "/tmp/$TEST_NAME.XXXXXX")
+_cleanup_hooks=()
+
+on_exit() { _cleanup_hooks+=("$1"); }
+_run_cleanup() {
+  local rc=$?
+  for ((i = ${#_cleanup_hooks[@]} - 1; i >= 0; i--)); do eval "${_cleanup_hooks[i]}" || true; done
+  docker ps -aq --filter "label=$TEST_TAG" 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
+  rm -rf "$TEST_TMP"
+  exit "$rc"
+}
+trap _run_cleanup EXIT
+
+# A test that cannot run says why and exits 77 (CTest: skipped); with
+# CTRDBG_MUST_WORK=1 (CI) a skip is a failure.
+skip() {
+  if [ "${CTRDBG_MUST_WORK:-0}" = 1 ]; then
+    echo "FAIL (skip not allowed, CTRDBG_MUST_WORK=1): $*" >&2
+    exit 1
+  fi
+  echo "SKIP: $*" >&2
+  exit 77
+}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+need_docker() { timeout 10 docker info >/dev/null 2>&1 || skip "no Docker engine answers (start dockerd)"; }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1"; }
+
+assert_eq() { [ "$1" == "$2" ] || fail "${3:-values differ}: expected [$2], got [$1]"; }
+assert_contains() { [[ "$1" == *"$2"* ]] || fail "${3:-output} does not contain [$2]: [$1]"; }
+assert_not_contains() { [[ "$1" != *"$2"* ]] || fail "${3:-output} contains [$2]: [$1]"; }
+
+# run_ctrdbg ARGS... : sets $out, $err, $rc (stdin from /dev/null unless redirected by caller)
+run_ctrdbg() {
+  out=$("$CTRDBG" "$@" 2>"$TEST_TMP/stderr") && rc=0 || rc=$?
+  err=$(cat "$TEST_TMP/stderr")
+}
+
+# ---- fixtures: images built FROM scratch, cached by tag ----
+_build_image() {  # tag, context dir (with Dockerfile)
+  DOCKER_BUILDKIT=0 docker build -q -t "$1" "$2" >/dev/null || fail "could not build image $1"
+}
+
+# ctrdbg-test/busybox: busybox-static with its applets, a shell for docker exec/nsenter comparisons.
+fixture_busybox_image() {
+  docker image inspect ctrdbg-test/busybox >/dev/null 2>&1 && return 0
+  local ctx="$TEST_TMP/img-busybox"
+  mkdir -p "$ctx" && cp /bin/busybox "$ctx/busybox"
+  cat >"$ctx/Dockerfile" <<'D'
+FROM scratch
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+ENV PATH=/bin
+CMD ["/bin/sleep", "infinity"]
+D
+  _build_image ctrdbg-test/busybox "$ctx"
+}
+
+# ctrdbg-test/scratch: one static binary and nothing else (no shell, no libc, no /etc).
+fixture_scratch_image() {
+  docker image inspect ctrdbg-test/scratch >/dev/null 2>&1 && return 0
+  local ctx="$TEST_TMP/img-scratch"
+  mkdir -p "$ctx"
+  cat >"$ctx/service.c" <<'C'
+#include <signal.h>
+#include <unistd.h>
+static void bye(int s) { (void)s; _exit(0); }
+int main(void) { signal(SIGTERM, bye); for (;;) pause(); }
+C
+  cc -static -O2 -o "$ctx/service" "$ctx/service.c" || fail "cannot compile the scratch fixture"
+  printf 'FROM scratch\nCOPY service /service\nENTRYPOINT ["/service"]\n' >"$ctx/Dockerfile"
+  _build_image ctrdbg-test/scratch "$ctx"
+}
+
+# start_container NAME IMAGE [docker run args...] [-- CMD...]: runs detached, labelled
+# for cleanup; echoes the full ID.
+start_container() {
+  local name=$1 image=$2
+  shift 2
+  local args=() cmd=()
+  while (($#)); do
+    if [ "$1" = -- ]; then shift; cmd=("$@"); break; fi
+    args+=("$1"); shift
+  done
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker run -d --name "$name" --label "$TEST_TAG" "${args[@]}" "$image" "${cmd[@]}" ||
+    fail "could not start container $name"
+}
+
+container_pid() { docker inspect -f '{{.State.Pid}}' "$1"; }
