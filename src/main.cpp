@@ -2,6 +2,7 @@
 // would, without the engine's help beyond one question. main() is the list of
 // steps; each lives in its own module (see the README's design section).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -37,6 +38,18 @@ void ensure_standard_fds() {
   }
 }
 
+// Without a pty the command gets our stdio as they are. A directory among them
+// would hand the container an fd into the host's filesystem (openat(0, "..")),
+// the runc CVE-2024-21626 pattern: refuse it.
+void check_stdio_for_handover() {
+  static const char* const names[] = {"stdin", "stdout", "stderr"};
+  for (int fd = 0; fd < 3; ++fd) {
+    struct stat st{};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+      fail("{} is a directory; refusing to hand a host directory to the container", names[fd]);
+  }
+}
+
 std::optional<std::string> host_getenv(const std::string& key) {
   const char* v = std::getenv(key.c_str());
   return v ? std::optional<std::string>(v) : std::nullopt;
@@ -62,6 +75,9 @@ int run(int argc, char** argv) {
     if (opt.verbose) std::fprintf(stderr, "ctrdbg: %s\n", line.c_str());
   };
 
+  const bool tty = opt.tty == TtyMode::force || (opt.tty == TtyMode::automatic && ::isatty(0) && ::isatty(1));
+  if (!tty) check_stdio_for_handover();
+
   // 2. Resolve the target: one question to the engine. Meanwhile, on the other
   //    core, find the toolset, verify it without running it, and copy it into a
   //    detached tmpfs (invisible to anyone until it is attached in the session).
@@ -83,7 +99,7 @@ int run(int argc, char** argv) {
                   tools.info.applets.size(), kToolBin));
 
   // 5. The command, its environment and working directory, as docker exec would set them.
-  plan.tty = opt.tty == TtyMode::force || (opt.tty == TtyMode::automatic && ::isatty(0) && ::isatty(1));
+  plan.tty = tty;
   plan.have_size = plan.tty && terminal_size(&plan.size, STDIN_FILENO, STDOUT_FILENO);
   bool default_shell = opt.command.empty();
   plan.argv = default_shell ? std::vector<std::string>{std::string(kToolBin) + "/sh", "-l"} : opt.command;

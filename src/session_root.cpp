@@ -93,11 +93,11 @@ int build_session_root(int toolset_root_fd, StepFailure* f) {
     }
   }
 
-  mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_RDONLY;
-  if (::mount_setattr(new_root.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
-    return step_fail(f, "make session root read-only", nullptr, errno);
+  // A bind remount changes only this mount's flags (the attached clones keep
+  // theirs); unlike mount_setattr it also works before Linux 5.12.
   if (::chdir("/") < 0) return step_fail(f, "enter session root", nullptr, errno);
+  if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) < 0)
+    return step_fail(f, "make session root read-only", nullptr, errno);
   return 0;
 }
 
