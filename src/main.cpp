@@ -1,7 +1,10 @@
 // ctrdbg: enter a running container with a shell and tools, the way nsenter
 // would, without the engine's help beyond one question. main() is the list of
 // steps; each lives in its own module (see the README's design section).
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +53,20 @@ void check_stdio_for_handover() {
   }
 }
 
+// Whatever the caller leaked to us (fd 5 of some script) must never reach the
+// container: mark every fd above 2 close-on-exec, with close_range (5.11) or by
+// walking our own /proc/self/fd (the host's procfs, before anything is entered).
+void mark_inherited_fds_cloexec() {
+  if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) fail_errno("cannot list /proc/self/fd to close inherited fds");
+  while (dirent* e = ::readdir(dir)) {
+    int fd = std::atoi(e->d_name);
+    if (fd > 2 && fd != ::dirfd(dir)) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  ::closedir(dir);
+}
+
 std::optional<std::string> host_getenv(const std::string& key) {
   const char* v = std::getenv(key.c_str());
   return v ? std::optional<std::string>(v) : std::nullopt;
@@ -70,6 +87,7 @@ int run(int argc, char** argv) {
     std::printf("ctrdbg %s\n", CTRDBG_VERSION);
     return 0;
   }
+  mark_inherited_fds_cloexec();
   if (::geteuid() != 0) fail("must run as root (it joins another process's namespaces); try: sudo ctrdbg ...");
   auto say = [&](const std::string& line) {
     if (opt.verbose) std::fprintf(stderr, "ctrdbg: %s\n", line.c_str());

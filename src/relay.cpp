@@ -1,6 +1,7 @@
 #include "ctrdbg/relay.hpp"
 
 #include <fcntl.h>
+#include <sys/ttydefaults.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -161,9 +162,9 @@ class Session {
         if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) master_open = false;
       }
       if (eof_pending_ && input_.empty() && master_open) {
-        // Stdin ended: pass the pty's end-of-file character, as a user would type it.
-        termios t{};
-        char eof = ::tcgetattr(master, &t) == 0 ? static_cast<char>(t.c_cc[VEOF]) : '\004';
+        // Stdin ended: pass end-of-file as a user would type it (^D). The master's own
+        // termios is not the slave's (its c_cc are zero), so the default is used.
+        const char eof = CEOF;
         if (::write(master, &eof, 1) == 1) eof_pending_ = false;
       }
       if (i_stdout >= 0 && (p[i_stdout].revents & (POLLOUT | POLLERR | POLLHUP))) {

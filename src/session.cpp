@@ -1,7 +1,6 @@
 #include "ctrdbg/session.hpp"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -74,18 +73,12 @@ void send_message(int sock, const Message& m, const int* fds = nullptr, int nfds
   ::_exit(code);
 }
 
-// Closes every fd from 3 up except `keep`. close_range (5.9) first; before it,
-// walk the fd table by number.
+// Closes every fd from 3 up except `keep` (which is O_CLOEXEC). Belt and braces:
+// main() has already marked every inherited fd close-on-exec and ctrdbg opens
+// nothing without O_CLOEXEC, so before Linux 5.9 (no close_range) nothing is lost.
 void close_fds_except(int keep) {
-  auto close_span = [](unsigned lo, unsigned hi) {
-    if (lo > hi) return;
-    if (::syscall(SYS_close_range, lo, hi, 0) == 0) return;
-    long max = ::sysconf(_SC_OPEN_MAX);
-    unsigned top = hi < static_cast<unsigned>(max > 0 ? max : 65536) ? hi : static_cast<unsigned>(max);
-    for (unsigned fd = lo; fd <= top; ++fd) ::close(static_cast<int>(fd));
-  };
-  close_span(3, static_cast<unsigned>(keep) - 1);
-  close_span(static_cast<unsigned>(keep) + 1, ~0u);
+  ::syscall(SYS_close_range, 3u, static_cast<unsigned>(keep) - 1, 0u);
+  ::syscall(SYS_close_range, static_cast<unsigned>(keep) + 1, ~0u, 0u);
 }
 
 // execvpe() looks PATH up in *our* environment, not the command's: search by hand.

@@ -100,3 +100,50 @@ start_container() {
 }
 
 container_pid() { docker inspect -f '{{.State.Pid}}' "$1"; }
+
+# ---- generic helpers ----
+
+# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds; returns 1 if it
+# has not within SECONDS.
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+# assert_status ACTUAL EXPECTED [WHAT]: exit statuses, with stderr ($err) in the message.
+assert_status() {
+  [ "$1" = "$2" ] || fail "${3:-exit status}: expected $2, got $1 (stderr: [${err:-}])"
+}
+
+# assert_ctrdbg_error [SUBSTRING...]: after run_ctrdbg, ctrdbg failed the documented
+# way: exit 125, nothing on stdout, exactly one stderr line "ctrdbg: error: ...",
+# containing every SUBSTRING given.
+assert_ctrdbg_error() {
+  assert_status "$rc" 125 "ctrdbg's own failure"
+  assert_eq "$out" "" "stdout on error"
+  [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "expected one stderr line, got: [$err]"
+  [[ "$err" == "ctrdbg: error: "* ]] || fail "stderr does not start with 'ctrdbg: error: ': [$err]"
+  local s
+  for s in "$@"; do assert_contains "$err" "$s" "error message"; done
+}
+
+# build_image TAG [FILE...]: builds TAG from the Dockerfile on stdin, with FILEs
+# copied into the build context.
+build_image() {
+  local tag=$1 ctx
+  shift
+  ctx=$(mktemp -d "$TEST_TMP/img.XXXXXX")
+  (($#)) && { cp -- "$@" "$ctx/" || fail "cannot copy $* into the build context"; }
+  cat >"$ctx/Dockerfile"
+  _build_image "$tag" "$ctx"
+}
+
+# wait_running NAME: until docker reports the container running (start is async for some engines).
+wait_running() {
+  wait_for 10 test "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ||
+    fail "container $1 is not running"
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The fallbacks for older kernels, exercised on this one: the enosys test tool
+# makes chosen system calls fail as they would before they existed (seccomp).
+#   pidfd_open, pidfd_send_signal  (< 5.3): /proc/PID start-time check, per-namespace setns
+#   close_range                     (< 5.9/5.11): fds marked close-on-exec at start-up
+#   ioctl TIOCGPTPEER               (< 4.13): the pty slave by name in the container's devpts
+#   fsopen / open_tree              (< 5.2): refused, naming the step
+source "$(dirname "$0")/../lib/common.sh"
+need_root
+need_docker
+[ -x "${CTRDBG_ENOSYS:-}" ] || skip "the enosys test tool is not built (CTRDBG_ENOSYS)"
+need_cmd script
+
+fixture_busybox_image
+name="$TEST_TAG-old"
+start_container "$name" ctrdbg-test/busybox >/dev/null
+pid=$(container_pid "$name")
+old=("$CTRDBG_ENOSYS" pidfd_open pidfd_send_signal close_range TIOCGPTPEER --)
+
+# Enter with every fallback at once; compare namespaces with the target's (mnt
+# differs by design: the session has a private copy of the container's).
+out=$("${old[@]}" "$CTRDBG" -v -T "$name" -- sh -c \
+  'for n in ipc uts net pid; do readlink /proc/self/ns/$n; done; ls /proc/self/fd' \
+  2>"$TEST_TMP/err" 5</dev/null 7>"$TEST_TMP/leak") || fail "ctrdbg failed under the fallbacks: $(cat "$TEST_TMP/err")"
+expected=$(for n in ipc uts net pid; do readlink /proc/$pid/ns/$n; done)
+assert_eq "$(head -4 <<<"$out")" "$expected" "namespaces joined through /proc/PID/ns/*"
+assert_contains "$(cat "$TEST_TMP/err")" "setns(/proc/PID/ns/*)" "-v report of the join method"
+# ls itself holds one fd (3) for the directory it lists; 5 and 7 must not be there.
+assert_eq "$(tail -n +5 <<<"$out" | tr '\n' ' ')" "0 1 2 3 " "fds seen by the command"
+pass "entering without pidfd, close_range: namespaces joined, no inherited fd leaks"
+
+# A pty without TIOCGPTPEER, in a real terminal (script): tty names the container's device.
+out=$(script -qec "${old[*]} $CTRDBG -t $name -- sh -c 'tty; ls /dev/pts'" /dev/null </dev/null | tr -d '\r')
+# (script itself passes a NUL to its pty when its stdin ends; only the path matters.)
+dev=$(grep -o '/dev/pts/[0-9]*' <<<"$out" | head -1)
+[[ "$dev" == /dev/pts/* ]] || fail "tty inside printed [$dev]"
+assert_contains "$out" "${dev#/dev/pts/}" "/dev/pts listing inside the container"
+pass "pty slave opened by name when TIOCGPTPEER is missing ($dev)"
+
+# Signals still reach the command without a pidfd.
+"${old[@]}" "$CTRDBG" -T "$name" -- sleep 31339 &
+cpid=$!
+for _ in $(seq 50); do pgrep -f "sleep 31339" >/dev/null && break; sleep 0.1; done
+kill -TERM "$cpid"
+wait "$cpid" && rc=0 || rc=$?
+assert_eq "$rc" 143 "exit status after SIGTERM is forwarded by PID"
+pass "signal forwarding without pidfd_send_signal"
+
+# Without the new mount API the session cannot be built: a clear refusal.
+out=$("$CTRDBG_ENOSYS" fsopen -- "$CTRDBG" "$name" -- true 2>&1) && rc=0 || rc=$?
+assert_eq "$rc" 125 "exit status without fsopen"
+assert_contains "$out" "fsopen" "error names the missing step"
+assert_eq "$(wc -l <<<"$out")" 1 "one-line error"
+pass "kernels without the new mount API are refused with the step named"
