@@ -127,10 +127,8 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
   auto deadline = UnixHttpClient::Clock::now() + timeout;
   std::string version;
   HttpResponse inspect;
-  UnixHttpClient* client_ptr = nullptr;
   try {
     UnixHttpClient client(socket_path, deadline);
-    client_ptr = &client;
     HttpResponse ping = client.get("/_ping");
     if (ping.status != 200)
       fail("engine at {} answered /_ping with HTTP {}: {}", socket_path, ping.status, api_error_message(ping.body));
@@ -160,7 +158,6 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
     if (inspect.status == 404) fail("no container named '{}' or with an ID starting with it", target);
     fail("engine at {} answered HTTP {}: {}", socket_path, inspect.status, message);
   } catch (const Error& e) {
-    (void)client_ptr;
     throw e.context("docker");
   }
 }

@@ -112,6 +112,10 @@ void exec_command(const ChildContext& ctx) {
 
 [[noreturn]] void command_main(const ChildContext& ctx, int pty_master, int pty_slave) {
   StepFailure f;
+  auto failed = [&](const char* step, const char* detail) {
+    step_fail(&f, step, detail, errno);
+    report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
+  };
   // The helper lives outside this PID namespace, so while it is alive our parent
   // is invisible here and getppid() is 0. If it has died, we must not run.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -123,24 +127,19 @@ void exec_command(const ChildContext& ctx) {
   ::signal(SIGPIPE, SIG_DFL);
 
   // Own session: never the operator's terminal as controlling tty (TIOCSTI).
-  if (::setsid() < 0) report_and_exit(ctx.sock, MessageKind::failure, (step_fail(&f, "setsid", nullptr, errno), f), exit_code::ctrdbg_failed);
+  if (::setsid() < 0) failed("setsid", nullptr);
   if (ctx.plan->tty) {
     if (::dup2(pty_slave, 0) < 0 || ::dup2(pty_slave, 1) < 0 || ::dup2(pty_slave, 2) < 0 ||
         ::ioctl(0, TIOCSCTTY, 0) < 0)
-      report_and_exit(ctx.sock, MessageKind::failure, (step_fail(&f, "attach the pty", nullptr, errno), f), exit_code::ctrdbg_failed);
+      failed("attach the pty", nullptr);
     ::close(pty_slave);
     ::close(pty_master);
   }
-  if (::chdir(ctx.plan->workdir.c_str()) < 0)
-    report_and_exit(ctx.sock, MessageKind::failure,
-                    (step_fail(&f, "change to working directory", ctx.plan->workdir.c_str(), errno), f),
-                    exit_code::ctrdbg_failed);
+  if (::chdir(ctx.plan->workdir.c_str()) < 0) failed("change to working directory", ctx.plan->workdir.c_str());
   // The cwd must be reachable from our root: "(unreachable)" would mean a host path.
   char cwd[4096];
   if (::getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/')
-    report_and_exit(ctx.sock, MessageKind::failure,
-                    (step_fail(&f, "check working directory", "it lies outside the container", errno), f),
-                    exit_code::ctrdbg_failed);
+    failed("check working directory", "it lies outside the container");
 
   close_fds_except(ctx.sock);  // the socket is O_CLOEXEC: it closes with the execve
   exec_command(ctx);
@@ -153,12 +152,16 @@ void exec_command(const ChildContext& ctx) {
 [[noreturn]] void helper_main(const ChildContext& ctx) {
   StepFailure f;
   auto failed = [&]() { report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed); };
+  auto failed_errno = [&](const char* step) {
+    step_fail(&f, step, nullptr, errno);
+    failed();
+  };
 
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() != ctx.host_pid) ::_exit(exit_code::ctrdbg_failed);
   // Non-dumpable before the first setns (runc CVE-2016-9962): a process in the
   // container must not ptrace us or open /proc/<pid>/fd while we hold host fds.
   // The command inherits this until its execve.
-  if (::prctl(PR_SET_DUMPABLE, 0) < 0) (step_fail(&f, "make non-dumpable", nullptr, errno), failed());
+  if (::prctl(PR_SET_DUMPABLE, 0) < 0) failed_errno("make non-dumpable");
 
   const char* failed_ns = nullptr;
   const char* method = nullptr;
@@ -180,7 +183,7 @@ void exec_command(const ChildContext& ctx) {
   // (page faults are the dominant cost of a session on some VMs). command_main
   // only makes system calls and never returns.
   pid_t child = ::vfork();
-  if (child < 0) (step_fail(&f, "fork the command", nullptr, errno), failed());
+  if (child < 0) failed_errno("fork the command");
   if (child == 0) command_main(ctx, master, slave);
 
   Message ready;

@@ -64,15 +64,15 @@ run_ctrdbg -T "ctrdbg-res-exited-$$" -- true
 assert_ctrdbg_error "not running" "exited"
 pass "stopped container"
 
-name_p=ctrdbg-res-paused-$$
-start_container "$name_p" ctrdbg-test/busybox -- sleep 100000 >/dev/null
+name_p=$name_b
 docker pause "$name_p" >/dev/null || fail "docker pause"
 on_exit "docker unpause $name_p >/dev/null 2>&1"
 run_ctrdbg -T "$name_p" -- true
 assert_ctrdbg_error "paused"
 docker unpause "$name_p" >/dev/null
-run_ctrdbg -T "$name_p" -- true
+run_ctrdbg -T "$name_p" -- cat /etc/hostname
 assert_status "$rc" 0 "after unpause"
+assert_eq "$out" "$host_b" "hostname after unpause"
 pass "paused container"
 
 out=$(DOCKER_HOST=unix:///nonexistent.sock "$CTRDBG" -T "$name_a" -- true 2>"$TEST_TMP/stderr") && rc=0 || rc=$?
@@ -127,7 +127,7 @@ for mode in silent stall; do
   sock=$TEST_TMP/$mode.sock
   fake_engine "$mode" "$sock"
   timed_ctrdbg "$sock" --timeout 300ms -T "$name_a" -- true
-  assert_ctrdbg_error
+  assert_ctrdbg_error "$sock"
   ((elapsed >= 200 && elapsed < 3000)) || fail "$mode engine, --timeout 300ms: gave up after ${elapsed} ms"
   pass "$mode engine: --timeout 300ms gave up after ${elapsed} ms: $err"
 done
