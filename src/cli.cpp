@@ -29,6 +29,8 @@ constexpr std::array option_specs{
     OptionSpec{"w,workdir", "DIR", "Working directory inside the container (default: its WorkingDir, else /)"},
     OptionSpec{"toolbox", "PATH", "Static busybox to bring in (default: the host's busybox-static)"},
     OptionSpec{"timeout", "DUR", "Deadline for the Docker Engine API (default 1s; e.g. 500ms, 2s)"},
+    OptionSpec{"engine", "SOURCE", "Where to look the target up: api, disk or auto (default: the API, then disk)"},
+    OptionSpec{"docker-root", "DIR", "Docker's data-root for on-disk lookup (default: from daemon.json)"},
     OptionSpec{"v,verbose", nullptr, "Say on stderr what was resolved, from where, and what was joined"},
     OptionSpec{"h,help", nullptr, "Show this help and exit"},
     OptionSpec{"version", nullptr, "Show the version and exit"},
@@ -113,7 +115,7 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
 std::string help_text() {
   auto options = make_options();
   return options.help() +
-         "\nTARGET is a Docker container name, full ID or unique ID prefix.\n"
+         "\nTARGET is a Docker container name, full ID or unique ID prefix, or pid://N.\n"
          "Without COMMAND, a login shell from the toolset is started.\n"
          "Exit status: the command's own; 125 ctrdbg failed; 126 cannot execute;\n"
          "127 command not found; 128+N command killed by signal N.\n";
@@ -141,6 +143,16 @@ Options parse_cli(const std::vector<std::string>& argv) {
     if (parsed.count("env")) out.env = parsed["env"].as<std::vector<std::string>>();
     if (parsed.count("workdir")) out.workdir = parsed["workdir"].as<std::string>();
     if (parsed.count("toolbox")) out.toolbox = parsed["toolbox"].as<std::string>();
+    if (parsed.count("engine")) {
+      out.engine = parsed["engine"].as<std::string>();
+      if (out.engine != "api" && out.engine != "disk" && out.engine != "auto")
+        fail("--engine '{}': expected api, disk or auto", out.engine);
+    }
+    if (parsed.count("docker-root")) {
+      out.docker_root = parsed["docker-root"].as<std::string>();
+      if (out.docker_root->empty() || (*out.docker_root)[0] != '/')
+        fail("--docker-root '{}': expected an absolute path", *out.docker_root);
+    }
     if (parsed.count("timeout")) {
       try {
         out.api_timeout = parse_duration(parsed["timeout"].as<std::string>());

@@ -126,16 +126,30 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
     fail("'{}' is not a container name or ID (allowed: letters, digits, '_', '.', '-')", target);
   auto deadline = UnixHttpClient::Clock::now() + timeout;
   std::string version;
-  HttpResponse inspect;
+  HttpResponse inspect, list;
+  // Everything that can go wrong while *talking* to the engine means it could not
+  // be asked: EngineUnavailable, so the caller may turn to the on-disk state.
   try {
     UnixHttpClient client(socket_path, deadline);
     HttpResponse ping = client.get("/_ping");
     if (ping.status != 200)
-      fail("engine at {} answered /_ping with HTTP {}: {}", socket_path, ping.status, api_error_message(ping.body));
+      fail("{} answered /_ping with HTTP {}: {}", socket_path, ping.status, api_error_message(ping.body));
     auto v = ping.headers.find("api-version");
     version = api_version_from_ping(v == ping.headers.end() ? "" : v->second);
     std::string prefix = version.empty() ? "" : "/v" + version;
     inspect = client.get(prefix + "/containers/" + target + "/json");
+    if (inspect.status >= 500) fail("{} answered HTTP {}: {}", socket_path, inspect.status, api_error_message(inspect.body));
+    std::string message = inspect.status == 200 ? "" : api_error_message(inspect.body);
+    if (message.find("multiple") != std::string::npos || message.find("ambiguous") != std::string::npos)
+      list = client.get(prefix + "/containers/json?all=1");
+  } catch (const Error& e) {
+    if (timeout.count() > 0 && UnixHttpClient::Clock::now() >= deadline)
+      throw EngineUnavailable(fmt::format("docker API: no answer from {} within {} ms", socket_path, timeout.count()));
+    throw EngineUnavailable(fmt::format("docker API: {}", e.what()));
+  }
+
+  // The engine answered: what it says is final.
+  try {
     if (inspect.status == 200) {
       InspectResult r = parse_container_inspect(inspect.body);
       r.target.source = fmt::format("docker API ({}, API {})", socket_path, version.empty() ? "unversioned" : version);
@@ -147,8 +161,7 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
       return r.target;
     }
     std::string message = api_error_message(inspect.body);
-    if (message.find("multiple") != std::string::npos || message.find("ambiguous") != std::string::npos) {
-      HttpResponse list = client.get(prefix + "/containers/json?all=1");
+    if (list.status != 0) {
       std::vector<std::string> matches;
       if (list.status == 200) matches = containers_with_prefix(list.body, target);
       std::string joined;

@@ -19,6 +19,7 @@
 #include "ctrdbg/namespaces.hpp"
 #include "ctrdbg/pty.hpp"
 #include "ctrdbg/relay.hpp"
+#include "ctrdbg/resolve.hpp"
 #include "ctrdbg/session.hpp"
 #include "ctrdbg/toolset.hpp"
 
@@ -101,9 +102,17 @@ int run(int argc, char** argv) {
   //    detached tmpfs (invisible to anyone until it is attached in the session).
   ToolsetStager stager(opt.toolbox);
   auto t0 = std::chrono::steady_clock::now();
-  Target target = resolve_via_docker_api(opt.target, docker_socket_path(std::getenv("DOCKER_HOST")), opt.api_timeout);
-  say(fmt::format("target {} pid {} image {} via {} in {:.1f} ms", target.display(), target.pid, target.image,
-                  target.source, ms_since(t0)));
+  ResolveRequest request;
+  request.target = opt.target;
+  request.source = opt.engine == "api" ? EngineSource::api : opt.engine == "disk" ? EngineSource::disk : EngineSource::automatic;
+  request.timeout = opt.api_timeout;
+  request.socket_path = docker_socket_path(std::getenv("DOCKER_HOST"));
+  request.docker_root = opt.docker_root;
+  Resolved resolved = resolve_target(request);
+  Target& target = resolved.target;
+  for (const auto& attempt : resolved.attempts) say(attempt);
+  say(fmt::format("target {} pid {}{} via {} in {:.1f} ms", target.display(), target.pid,
+                  target.image.empty() ? "" : " image " + target.image, target.source, ms_since(t0)));
 
   // 3. Pin its process and see which namespaces differ from ours.
   PinnedProcess pinned = pin_target(target);

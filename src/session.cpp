@@ -275,6 +275,11 @@ PinnedProcess pin_target(const Target& target) {
   auto cgroup = read_small_file(proc.get(), "cgroup");
   if (!stat || !cgroup) fail("container {}: its process {} is gone", target.display(), target.pid);
   p.start_time = parse_stat_start_time(*stat);
+  // The source recorded when the process started (runc state.json): a different
+  // start time means the PID now belongs to another process.
+  if (target.start_time != 0 && target.start_time != p.start_time)
+    fail("container {}: pid {} is not its process any more (start time {} != recorded {}): the PID was reused",
+         target.display(), target.pid, p.start_time, target.start_time);
   if (!target.id.empty() && !cgroup_mentions_id(*cgroup, target.id))
     fail("container {}: pid {} does not belong to it (the PID was reused?)", target.display(), target.pid);
 

@@ -21,6 +21,8 @@ struct Options {
   std::optional<std::string> workdir;
   std::optional<std::string> toolbox;
   std::chrono::milliseconds api_timeout{1000};
+  std::string engine = "auto";                // --engine api|disk|auto
+  std::optional<std::string> docker_root;     // --docker-root
   bool verbose = false;
   bool help = false;
   bool version = false;

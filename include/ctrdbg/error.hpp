@@ -35,6 +35,14 @@ class Error : public std::runtime_error {
   int exit_code_;
 };
 
+// The engine could not be asked (no socket, refused, no answer in time, garbage):
+// the caller may try another source. A definitive answer ("no such container")
+// is a plain Error.
+class EngineUnavailable : public Error {
+ public:
+  using Error::Error;
+};
+
 // "what: strerror(err)"
 std::string errno_message(const std::string& what, int err);
 

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct Target {
   std::string id;        // full ID
   std::string name;      // without the leading '/'
   pid_t pid = 0;         // the container's init process, in the host PID namespace
+  std::uint64_t start_time = 0;  // its /proc/PID/stat start time when the source records it (0: unknown)
   std::vector<std::string> env;  // KEY=VAL, as configured for the container
   std::string working_dir;
   std::string user;
@@ -23,7 +25,10 @@ struct Target {
 
   std::string short_id() const { return id.substr(0, 12); }
   // "web (3f2a1b2c3d4e)"
-  std::string display() const { return name.empty() ? short_id() : name + " (" + short_id() + ")"; }
+  std::string display() const {
+    if (id.empty()) return name;
+    return name.empty() ? short_id() : name + " (" + short_id() + ")";
+  }
 };
 
 }  // namespace ctrdbg

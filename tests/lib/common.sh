@@ -147,3 +147,16 @@ wait_running() {
   wait_for 10 test "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ||
     fail "container $1 is not running"
 }
+
+# processes_in_pidns PID: "HOSTPID ARGS" of every process in PID's PID namespace
+# (e.g. a container's init), read from the host's /proc.
+processes_in_pidns() {
+  local ns p cmd
+  ns=$(readlink "/proc/$1/ns/pid") || return 1
+  ns=${ns//[/\\[} && ns=${ns//]/\\]}  # a find pattern: pid:[N] is no bracket expression
+  for p in $(find /proc/[0-9]*/ns/pid -maxdepth 0 -lname "$ns" 2>/dev/null); do
+    p=${p%/ns/pid}
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    echo "${p#/proc/} ${cmd% }"
+  done
+}

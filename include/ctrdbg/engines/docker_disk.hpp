@@ -1,0 +1,47 @@
+// Resolution from Docker's on-disk state, for when dockerd is hung, restarting or
+// gone while its containers keep running (live-restore).
+//
+// <data-root>/containers/<id>/config.v2.json holds what `docker inspect` would say
+// (name, State, Config). It is written by dockerd and can be stale after a crash,
+// so its PID is trusted only when the runtime's own record agrees: runc's
+// state.json (init PID and its start time in clock ticks) or, without it, the
+// containerd task's init.pid — and the live process then matches (pin_target).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ctrdbg/docker_api.hpp"
+#include "ctrdbg/target.hpp"
+
+namespace ctrdbg {
+
+struct DockerDiskLayout {
+  std::string data_root = "/var/lib/docker";
+  std::string runc_root = "/run/docker/runtime-runc/moby";
+  std::string task_root = "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby";
+};
+
+// data-root: the flag, else "data-root" (or the old "graph") in daemon.json, else
+// /var/lib/docker. Throws Error for an unreadable or malformed daemon.json.
+std::string docker_data_root(const std::optional<std::string>& flag,
+                             const std::string& daemon_json = "/etc/docker/daemon.json");
+std::string data_root_from_daemon_json(std::string_view json);  // "" when not set
+
+// Pure parsers; each throws Error naming the file's problem.
+InspectResult parse_config_v2(std::string_view json);
+struct RuncState {
+  long init_pid = 0;
+  std::uint64_t init_start = 0;  // /proc/PID/stat field 22 of the init process
+};
+RuncState parse_runc_state(std::string_view json);
+long parse_init_pid(std::string_view text);
+
+// Finds TARGET (full ID, name, unique ID prefix, in docker's order) under the
+// layout and checks it is running and that the runtime agrees on its PID.
+// Throws Error (exit 125) saying why not.
+Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout& layout);
+
+}  // namespace ctrdbg

@@ -1,0 +1,40 @@
+// From TARGET to a running container process, through a chain of sources:
+//   pid://N             any process, no engine asked
+//   docker Engine API   asked once, with a deadline (--timeout)
+//   docker on disk      when the API could not be asked: no socket (no waiting),
+//                       refused, or no answer within the deadline (a hung dockerd)
+// --engine api|disk forces one source. A definitive answer from the API ("no such
+// container", "not running") is final: the disk would only repeat it, staler.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctrdbg/target.hpp"
+
+namespace ctrdbg {
+
+enum class EngineSource { automatic, api, disk };
+
+struct ResolveRequest {
+  std::string target;
+  EngineSource source = EngineSource::automatic;
+  std::chrono::milliseconds timeout{1000};
+  std::string socket_path;                 // the Engine API socket
+  std::optional<std::string> docker_root;  // --docker-root; else daemon.json, else /var/lib/docker
+};
+
+struct Resolved {
+  Target target;
+  std::vector<std::string> attempts;  // for -v: each source asked, its answer, how long it took
+};
+
+Resolved resolve_target(const ResolveRequest& req);
+
+// "pid://123" -> 123; nullopt when TARGET is not of that form; throws Error when it
+// is but the number is not a PID.
+std::optional<pid_t> parse_pid_target(const std::string& target);
+
+}  // namespace ctrdbg

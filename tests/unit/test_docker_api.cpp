@@ -1,0 +1,273 @@
+// Pure parsers over Docker Engine API bodies, and DOCKER_HOST handling.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "ctrdbg/docker_api.hpp"
+#include "ctrdbg/error.hpp"
+
+using ctrdbg::api_error_message;
+using ctrdbg::api_version_from_ping;
+using ctrdbg::containers_with_prefix;
+using ctrdbg::docker_socket_path;
+using ctrdbg::Error;
+using ctrdbg::InspectResult;
+using ctrdbg::parse_container_inspect;
+
+namespace {
+
+const std::string kId = "3f2a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8";
+
+// A trimmed `GET /v1.43/containers/web/json` answer from a real engine.
+const std::string kInspect = R"json({
+  "Id": "3f2a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8",
+  "Created": "2024-05-02T09:14:07.123456789Z",
+  "Path": "nginx",
+  "Args": ["-g", "daemon off;"],
+  "State": {
+    "Status": "running",
+    "Running": true,
+    "Paused": false,
+    "Restarting": false,
+    "OOMKilled": false,
+    "Dead": false,
+    "Pid": 48213,
+    "ExitCode": 0,
+    "Error": "",
+    "StartedAt": "2024-05-02T09:14:08.001Z",
+    "FinishedAt": "0001-01-01T00:00:00Z"
+  },
+  "Image": "sha256:9c7a54a9a43cca047013b82af109fe963fde787f63f9e016fdc3384500c2823d",
+  "ResolvConfPath": "/var/lib/docker/containers/3f2a/resolv.conf",
+  "Name": "/web",
+  "RestartCount": 0,
+  "Driver": "overlay2",
+  "Platform": "linux",
+  "HostConfig": {"NetworkMode": "bridge", "PidMode": "", "Privileged": false},
+  "Mounts": [],
+  "Config": {
+    "Hostname": "3f2a1b2c3d4e",
+    "Domainname": "",
+    "User": "101:101",
+    "AttachStdin": false,
+    "Tty": false,
+    "Env": [
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "NGINX_VERSION=1.25.5",
+      "PKG_RELEASE=1~bookworm"
+    ],
+    "Cmd": ["nginx", "-g", "daemon off;"],
+    "Image": "nginx:1.25",
+    "Volumes": null,
+    "WorkingDir": "/usr/share/nginx/html",
+    "Entrypoint": ["/docker-entrypoint.sh"],
+    "Labels": {"maintainer": "NGINX Docker Maintainers <docker-maint@nginx.com>"},
+    "StopSignal": "SIGQUIT"
+  },
+  "NetworkSettings": {"IPAddress": "172.17.0.2", "Ports": {"80/tcp": null}}
+})json";
+
+// kInspect with `from` replaced by `to` (exactly once).
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kInspect;
+  auto at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  s.replace(at, from.size(), to);
+  REQUIRE(s.find(from, at + to.size()) == std::string::npos);
+  return s;
+}
+
+std::string inspect_error(const std::string& json) {
+  try {
+    parse_container_inspect(json);
+  } catch (const Error& e) {
+    CHECK(e.exit_code() == 125);
+    return e.what();
+  }
+  FAIL("parse_container_inspect accepted a bad document");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("docker inspect: fields of a running container") {
+  InspectResult r = parse_container_inspect(kInspect);
+  CHECK(r.target.engine == "docker");
+  CHECK(r.target.id == kId);
+  CHECK(r.target.short_id() == "3f2a1b2c3d4e");
+  CHECK(r.target.name == "web");  // leading '/' removed
+  CHECK(r.target.display() == "web (3f2a1b2c3d4e)");
+  CHECK(r.target.pid == 48213);
+  CHECK(r.state.pid == 48213);
+  CHECK(r.state.status == "running");
+  CHECK(r.state.running);
+  CHECK_FALSE(r.state.paused);
+  CHECK_FALSE(r.state.restarting);
+  CHECK(r.target.env == std::vector<std::string>{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                                  "NGINX_VERSION=1.25.5", "PKG_RELEASE=1~bookworm"});
+  CHECK(r.target.working_dir == "/usr/share/nginx/html");
+  CHECK(r.target.user == "101:101");
+  CHECK(r.target.hostname == "3f2a1b2c3d4e");
+  CHECK(r.target.image == "nginx:1.25");  // Config.Image, not the top-level sha256
+}
+
+TEST_CASE("docker inspect: paused / exited state flags") {
+  InspectResult p = parse_container_inspect(
+      with(R"("Status": "running",
+    "Running": true,
+    "Paused": false,)",
+           R"("Status": "paused",
+    "Running": true,
+    "Paused": true,)"));
+  CHECK(p.state.status == "paused");
+  CHECK(p.state.running);
+  CHECK(p.state.paused);
+
+  InspectResult e = parse_container_inspect(
+      with(R"("Status": "running",
+    "Running": true,)",
+           R"("Status": "exited",
+    "Running": false,)"));
+  CHECK(e.state.status == "exited");
+  CHECK_FALSE(e.state.running);
+
+  InspectResult r = parse_container_inspect(with("\"Restarting\": false", "\"Restarting\": true"));
+  CHECK(r.state.restarting);
+}
+
+TEST_CASE("docker inspect: Pid 0 (stopped container) is accepted as 0") {
+  InspectResult r = parse_container_inspect(with("\"Pid\": 48213", "\"Pid\": 0"));
+  CHECK(r.target.pid == 0);
+}
+
+TEST_CASE("docker inspect: name without a leading slash, or missing") {
+  CHECK(parse_container_inspect(with("\"Name\": \"/web\"", "\"Name\": \"web\"")).target.name == "web");
+  InspectResult r = parse_container_inspect(with("\"Name\": \"/web\",", ""));
+  CHECK(r.target.name.empty());
+  CHECK(r.target.display() == "3f2a1b2c3d4e");
+}
+
+TEST_CASE("docker inspect: absent or partial Config is tolerated") {
+  std::string doc = R"({"Id": ")" + kId + R"(", "Name": "/db", "State": {"Status": "running", "Running": true, "Pid": 7}})";
+  InspectResult r = parse_container_inspect(doc);
+  CHECK(r.target.name == "db");
+  CHECK(r.target.pid == 7);
+  CHECK(r.target.env.empty());
+  CHECK(r.target.working_dir.empty());
+  CHECK(r.target.user.empty());
+  CHECK(r.target.hostname.empty());
+  CHECK(r.target.image.empty());
+
+  std::string null_config = R"({"Id": ")" + kId + R"(", "State": {"Running": true, "Pid": 7}, "Config": null})";
+  CHECK(parse_container_inspect(null_config).target.env.empty());
+
+  // "Env": null (an image without ENV) and non-string entries are skipped.
+  std::string odd = R"({"Id": ")" + kId +
+                    R"(", "State": {"Pid": 7}, "Config": {"Env": null, "WorkingDir": "", "User": ""}})";
+  InspectResult o = parse_container_inspect(odd);
+  CHECK(o.target.env.empty());
+  CHECK(o.target.working_dir.empty());
+  std::string mixed = R"({"Id": ")" + kId + R"(", "State": {"Pid": 7}, "Config": {"Env": ["A=1", 5, null, "B=2"]}})";
+  CHECK(parse_container_inspect(mixed).target.env == std::vector<std::string>{"A=1", "B=2"});
+}
+
+TEST_CASE("docker inspect: missing or malformed State") {
+  std::string no_state = R"({"Id": ")" + kId + R"(", "Name": "/web"})";
+  CHECK(inspect_error(no_state).find("State") != std::string::npos);
+  std::string state_string = R"({"Id": ")" + kId + R"(", "State": "running"})";
+  CHECK(inspect_error(state_string).find("State") != std::string::npos);
+}
+
+TEST_CASE("docker inspect: bad Pid") {
+  CHECK(inspect_error(with("\"Pid\": 48213", "\"Pid\": \"48213\"")).find("Pid") != std::string::npos);
+  CHECK(inspect_error(with("\"Pid\": 48213,", "")).find("Pid") != std::string::npos);
+  CHECK(inspect_error(with("\"Pid\": 48213", "\"Pid\": -1")).find("Pid") != std::string::npos);
+  CHECK(inspect_error(with("\"Pid\": 48213", "\"Pid\": 482.13")).find("Pid") != std::string::npos);
+  CHECK(inspect_error(with("\"Pid\": 48213", "\"Pid\": 99999999999")).find("Pid") != std::string::npos);
+  CHECK(inspect_error(with("\"Pid\": 48213", "\"Pid\": null")).find("Pid") != std::string::npos);
+  // The kernel's PID_MAX_LIMIT (2^22) itself is still plausible.
+  CHECK(parse_container_inspect(with("\"Pid\": 48213", "\"Pid\": 4194304")).target.pid == 4194304);
+}
+
+TEST_CASE("docker inspect: bad Id") {
+  CHECK(inspect_error(with(kId, kId.substr(0, 12))).find("Id") != std::string::npos);
+  CHECK(inspect_error(with(kId, kId + "0")).find("Id") != std::string::npos);
+  CHECK(inspect_error(with("\"" + kId + "\"", "42")).find("Id") != std::string::npos);
+  CHECK(inspect_error(with("\"Id\": \"" + kId + "\",", "")).find("Id") != std::string::npos);
+}
+
+TEST_CASE("docker inspect: not JSON, or not an object") {
+  CHECK(inspect_error("").find("JSON") != std::string::npos);
+  CHECK(inspect_error("page not found").find("JSON") != std::string::npos);
+  CHECK(inspect_error(kInspect.substr(0, kInspect.size() / 2)).find("JSON") != std::string::npos);
+  CHECK_FALSE(inspect_error("[]").empty());
+  CHECK_FALSE(inspect_error("null").empty());
+  CHECK_FALSE(inspect_error("\"" + kId + "\"").empty());
+}
+
+TEST_CASE("api_version_from_ping") {
+  CHECK(api_version_from_ping("1.41") == "1.41");
+  CHECK(api_version_from_ping("1.24") == "1.24");
+  CHECK(api_version_from_ping("1.4") == "1.4");
+  CHECK(api_version_from_ping("").empty());
+  CHECK(api_version_from_ping("abc").empty());
+  CHECK(api_version_from_ping("1.").empty());
+  CHECK(api_version_from_ping(".41").empty());
+  CHECK(api_version_from_ping("x.1").empty());
+  CHECK(api_version_from_ping("1.x").empty());
+  CHECK(api_version_from_ping("141").empty());
+  CHECK(api_version_from_ping("1.41.0").empty());
+  CHECK(api_version_from_ping("1.41 ").empty());
+  CHECK(api_version_from_ping("1.41/../x").empty());
+  CHECK(api_version_from_ping("1.4444444").empty());  // more than 8 characters
+}
+
+TEST_CASE("containers_with_prefix") {
+  const std::string list = R"json([
+    {"Id": "3f2a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8", "Names": ["/web"],
+     "Image": "nginx:1.25", "State": "running", "Status": "Up 2 hours"},
+    {"Id": "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9", "Names": ["/cache"],
+     "Image": "redis:7", "State": "running", "Status": "Up 2 hours"},
+    {"Id": "3f29000000000000000000000000000000000000000000000000000000000000", "Names": ["/db"],
+     "Image": "postgres:16", "State": "exited", "Status": "Exited (0) 3 days ago"},
+    {"Id": "3f2a1b0000000000000000000000000000000000000000000000000000000000", "Names": [],
+     "Image": "busybox", "State": "created", "Status": "Created"}
+  ])json";
+  CHECK(containers_with_prefix(list, "3f2") ==
+        std::vector<std::string>{"3f2900000000 (db)", "3f2a1b000000", "3f2a1b2c3d4e (web)"});
+  CHECK(containers_with_prefix(list, "3f2a1b") == std::vector<std::string>{"3f2a1b000000", "3f2a1b2c3d4e (web)"});
+  CHECK(containers_with_prefix(list, "a1") == std::vector<std::string>{"a1b2c3d4e5f6 (cache)"});
+  CHECK(containers_with_prefix(list, "ff").empty());
+  CHECK(containers_with_prefix("[]", "3f").empty());
+  CHECK_THROWS_AS(containers_with_prefix("{\"message\": \"x\"}", "3f"), Error);
+  CHECK_THROWS_AS(containers_with_prefix("not json", "3f"), Error);
+}
+
+TEST_CASE("api_error_message") {
+  CHECK(api_error_message(R"({"message":"No such container: x"})") == "No such container: x");
+  CHECK(api_error_message("{\"message\": \"conflict: unable to remove\"}\n") == "conflict: unable to remove");
+  CHECK(api_error_message("page not found\n") == "page not found");
+  CHECK(api_error_message(R"({"error":"x"})") == R"({"error":"x"})");
+  CHECK(api_error_message(R"({"message": 42})") == R"({"message": 42})");
+  CHECK(api_error_message("").empty());
+  std::string huge(1000, 'z');
+  CHECK(api_error_message(huge) == std::string(200, 'z'));
+}
+
+TEST_CASE("docker_socket_path") {
+  CHECK(docker_socket_path(nullptr) == "/var/run/docker.sock");
+  CHECK(docker_socket_path("") == "/var/run/docker.sock");
+  CHECK(docker_socket_path("unix:///x.sock") == "/x.sock");
+  CHECK(docker_socket_path("unix:///run/user/1000/docker.sock") == "/run/user/1000/docker.sock");
+  try {
+    docker_socket_path("tcp://127.0.0.1:2375");
+    FAIL("tcp:// accepted");
+  } catch (const Error& e) {
+    CHECK(e.exit_code() == 125);
+    CHECK(std::string(e.what()).find("tcp://127.0.0.1:2375") != std::string::npos);
+  }
+  CHECK_THROWS_AS(docker_socket_path("ssh://user@host"), Error);
+  CHECK_THROWS_AS(docker_socket_path("unix://"), Error);
+  CHECK_THROWS_AS(docker_socket_path("/var/run/docker.sock"), Error);
+}
