@@ -123,11 +123,26 @@ std::string help_text() {
 
 Options parse_cli(const std::vector<std::string>& argv) {
   size_t target_at = find_target(argv);
-  std::vector<const char*> head;
+  // cxxopts without its regexes only takes short clusters of letters and digits:
+  // spell "-veA=1" and "-w/srv" out as "-v -e A=1" and "-w /srv" first.
+  std::vector<std::string> expanded;
   for (size_t i = 0; i < target_at && i < argv.size(); ++i) {
-    if (i + 1 == target_at && argv[i] == "--") break;  // the separator before TARGET
-    head.push_back(argv[i].c_str());
+    const std::string& a = argv[i];
+    if (i + 1 == target_at && a == "--") break;  // the separator before TARGET
+    if (i == 0 || a.size() < 2 || a[0] != '-' || a[1] == '-') {
+      expanded.push_back(a);
+      continue;
+    }
+    for (size_t k = 1; k < a.size(); ++k) {
+      expanded.push_back(std::string("-") + a[k]);
+      if (takes_value_short(a[k])) {
+        if (k + 1 < a.size()) expanded.push_back(a.substr(k + 1));
+        break;
+      }
+    }
   }
+  std::vector<const char*> head;
+  for (const auto& a : expanded) head.push_back(a.c_str());
 
   Options out;
   auto options = make_options();

@@ -51,6 +51,7 @@ std::optional<HttpResponse> parse_http_response(std::string_view bytes, bool eof
   std::string_view status_line = head.substr(0, line_end);
   // "HTTP/1.1 200 OK"
   if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12 || status_line[8] != ' ' ||
+      (status_line.size() > 12 && status_line[12] != ' ') ||
       !to_number(status_line.substr(9, 3), r.status) || r.status < 100 || r.status > 599)
     throw Error(fmt::format("malformed HTTP status line '{}'", status_line.substr(0, 80)));
 

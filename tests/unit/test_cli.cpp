@@ -35,6 +35,19 @@ std::string usage_error(const Args& argv) {
   return {};
 }
 
+// parse_cli that records an unexpected exception as a failed check instead of
+// ending the test case, so later checks still run.
+std::optional<Options> try_parse(const Args& argv) {
+  try {
+    return parse_cli(argv);
+  } catch (const std::exception& e) {
+    std::string joined;
+    for (const auto& a : argv) joined += (joined.empty() ? "" : " ") + a;
+    FAIL_CHECK("parse_cli(" << joined << ") threw: " << std::string(e.what()));
+    return std::nullopt;
+  }
+}
+
 std::string duration_error(const std::string& text) {
   try {
     auto d = parse_duration(text);
@@ -107,21 +120,20 @@ TEST_CASE("parse_cli: -e is repeatable, in order, with separate values") {
 
 // Attached short-option values, as getopt and `docker exec -eA=1 -w/srv` take them.
 TEST_CASE("parse_cli: short option with its value attached") {
-  SUBCASE("-eFOO") { CHECK(parse_cli({"ctrdbg", "-eFOO", "web"}).env == Args{"FOO"}); }
-  SUBCASE("-eA=1") {
-    Options o = parse_cli({"ctrdbg", "-eA=1", "web", "env"});
-    CHECK(o.env == Args{"A=1"});
-    CHECK(o.target == "web");
-    CHECK(o.command == Args{"env"});
-  }
-  SUBCASE("-w/srv") {
-    CHECK(parse_cli({"ctrdbg", "-w/srv", "web"}).workdir == std::optional<std::string>("/srv"));
-  }
-  SUBCASE("-veA=1") {
-    Options o = parse_cli({"ctrdbg", "-veA=1", "web"});
-    CHECK(o.verbose);
-    CHECK(o.env == Args{"A=1"});
-  }
+  auto o = try_parse({"ctrdbg", "-eFOO", "web"});
+  CHECK((o && o->env == Args{"FOO"}));
+
+  o = try_parse({"ctrdbg", "-eA=1", "web", "env"});
+  CHECK((o && o->env == Args{"A=1"}));
+  CHECK((o && o->target == "web"));
+  CHECK((o && o->command == Args{"env"}));
+
+  o = try_parse({"ctrdbg", "-w/srv", "web"});
+  CHECK((o && o->workdir == std::optional<std::string>("/srv")));
+
+  o = try_parse({"ctrdbg", "-veA=1", "web"});
+  CHECK((o && o->verbose));
+  CHECK((o && o->env == Args{"A=1"}));
 }
 
 TEST_CASE("parse_cli: --env=, --env separate") {
@@ -276,4 +288,15 @@ TEST_CASE("parse_duration: refused forms") {
   duration_error("inf");
   duration_error("nan");
   duration_error("1sec");
+}
+
+TEST_CASE("parse_cli: --engine and --docker-root") {
+  auto o = try_parse({"ctrdbg", "--engine", "disk", "--docker-root", "/srv/docker", "web"});
+  REQUIRE(o);
+  CHECK(o->engine == "disk");
+  CHECK(o->docker_root == std::optional<std::string>("/srv/docker"));
+  CHECK(try_parse({"ctrdbg", "web"})->engine == "auto");
+  CHECK(try_parse({"ctrdbg", "--engine=api", "web"})->engine == "api");
+  CHECK(usage_error({"ctrdbg", "--engine", "podman", "web"}).find("--engine 'podman'") != std::string::npos);
+  CHECK(usage_error({"ctrdbg", "--docker-root", "rel", "web"}).find("--docker-root 'rel'") != std::string::npos);
 }

@@ -1,0 +1,162 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "ctrdbg/engines/docker_disk.hpp"
+#include "ctrdbg/error.hpp"
+
+using namespace ctrdbg;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kId = "2ad190ef0c10e4591d04220d07f2cd70d3c102c4b34713c639bd57f71873e846";
+
+std::string config_v2(const std::string& id, const std::string& name, bool running, long pid,
+                      const std::string& extra_state = "") {
+  return R"({"StreamConfig":{},"State":{"Running":)" + std::string(running ? "true" : "false") +
+         R"(,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":)" + std::to_string(pid) +
+         extra_state + R"(,"ExitCode":0,"StartedAt":"2026-11-30T05:43:51.809176512Z"},"ID":")" + id +
+         R"(","Config":{"Hostname":"2ad190ef0c10","User":"","Env":["PATH=/usr/bin:/bin","A=1"],"Cmd":["sleep"],)"
+         R"("Image":"nginx:1.25","WorkingDir":"/srv","Labels":{"note":"\"Name\":\"/decoy\""}},)"
+         R"("Image":"sha256:d9013cc6","NetworkSettings":{},"Name":"/)" + name + R"(","Driver":"overlay2"})";
+}
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+// A data-root + runc root in a temp dir, for resolve_via_docker_disk.
+struct FakeDocker {
+  fs::path root = fs::temp_directory_path() / ("ctrdbg-unit-docker-" + std::to_string(::getpid()));
+  DockerDiskLayout layout;
+  FakeDocker() {
+    fs::remove_all(root);
+    layout.data_root = (root / "data").string();
+    layout.runc_root = (root / "runc").string();
+    layout.task_root = (root / "tasks").string();
+    fs::create_directories(root / "data/containers");
+  }
+  ~FakeDocker() { fs::remove_all(root); }
+  void add(const std::string& id, const std::string& name, bool running, long pid) {
+    write(root / "data/containers" / id / "config.v2.json", config_v2(id, name, running, pid));
+  }
+  void runc(const std::string& id, long pid, unsigned long long start) {
+    write(root / "runc" / id / "state.json",
+          R"({"id":")" + id + R"(","init_process_pid":)" + std::to_string(pid) +
+              R"(,"init_process_start":)" + std::to_string(start) + "}");
+  }
+};
+
+std::string id_with(char first, char fill = '0') {
+  std::string id(64, fill);
+  id[0] = first;
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("parse_config_v2 reads what docker inspect would say") {
+  auto r = parse_config_v2(config_v2(kId, "web", true, 2768));
+  CHECK(r.target.id == kId);
+  CHECK(r.target.name == "web");
+  CHECK(r.target.pid == 2768);
+  CHECK(r.state.running);
+  CHECK(r.state.status == "running");
+  CHECK(r.target.image == "nginx:1.25");
+  CHECK(r.target.working_dir == "/srv");
+  CHECK(r.target.hostname == "2ad190ef0c10");
+  REQUIRE(r.target.env.size() == 2);
+  CHECK(r.target.env[1] == "A=1");
+  CHECK(parse_config_v2(config_v2(kId, "web", false, 0)).state.status == "exited");
+}
+
+TEST_CASE("parse_config_v2 rejects damaged files with the reason") {
+  CHECK_THROWS_WITH_AS(parse_config_v2("{\"State\":"), "not a JSON object", Error);
+  CHECK_THROWS_WITH_AS(parse_config_v2("[]"), "not a JSON object", Error);
+  CHECK_THROWS_WITH_AS(parse_config_v2(R"({"ID":"abc","State":{"Pid":1}})"), "bad \"ID\"", Error);
+  CHECK_THROWS_WITH_AS(parse_config_v2(R"({"ID":")" + kId + R"("})"), "missing \"State\"", Error);
+  CHECK_THROWS_WITH_AS(parse_config_v2(R"({"ID":")" + kId + R"(","State":{"Pid":"7"}})"), "bad \"State.Pid\"",
+                       Error);
+  CHECK_THROWS_WITH_AS(parse_config_v2(R"({"ID":")" + kId + R"(","State":{"Pid":-4}})"),
+                       "implausible \"State.Pid\"", Error);
+  // Truncated at every length: an error, never a crash.
+  std::string whole = config_v2(kId, "web", true, 1);
+  for (size_t n = 0; n < whole.size(); n += 7) CHECK_THROWS_AS(parse_config_v2(whole.substr(0, n)), Error);
+}
+
+TEST_CASE("parse_runc_state takes the init PID and its start time") {
+  auto s = parse_runc_state(R"({"id":"x","init_process_pid":2768,"init_process_start":8895,"created":"t"})");
+  CHECK(s.init_pid == 2768);
+  CHECK(s.init_start == 8895);
+  CHECK(parse_runc_state(R"({"init_process_pid":5,"init_process_start":"123"})").init_start == 123);
+  CHECK_THROWS_AS(parse_runc_state(R"({"init_process_pid":0,"init_process_start":1})"), Error);
+  CHECK_THROWS_AS(parse_runc_state(R"({"init_process_pid":5})"), Error);
+  CHECK_THROWS_AS(parse_runc_state(R"({"init_process_pid":5,"init_process_start":"12x"})"), Error);
+  CHECK_THROWS_AS(parse_runc_state("{\"init_process_pid\":5,"), Error);
+}
+
+TEST_CASE("parse_init_pid") {
+  CHECK(parse_init_pid("4242") == 4242);
+  CHECK(parse_init_pid("4242\n") == 4242);
+  CHECK_THROWS_AS(parse_init_pid(""), Error);
+  CHECK_THROWS_AS(parse_init_pid("-1"), Error);
+  CHECK_THROWS_AS(parse_init_pid("12ab"), Error);
+}
+
+TEST_CASE("data-root from daemon.json") {
+  CHECK(data_root_from_daemon_json(R"({"data-root":"/srv/docker"})") == "/srv/docker");
+  CHECK(data_root_from_daemon_json(R"({"graph":"/old/docker"})") == "/old/docker");
+  CHECK(data_root_from_daemon_json(R"({"live-restore":true})") == "");
+  CHECK_THROWS_AS(data_root_from_daemon_json(R"({"data-root":"relative"})"), Error);
+  CHECK_THROWS_AS(data_root_from_daemon_json("{"), Error);
+  CHECK(docker_data_root(std::string("/flag")) == "/flag");
+  CHECK(docker_data_root(std::nullopt, "/nonexistent/daemon.json") == "/var/lib/docker");
+}
+
+TEST_CASE("resolve_via_docker_disk: full ID, name, unique prefix; the runtime must agree") {
+  FakeDocker d;
+  std::string a = id_with('a'), b = id_with('b'), b2 = id_with('b', '1');
+  d.add(a, "web", true, 100);
+  d.runc(a, 100, 555);
+  d.add(b, "db", true, 200);
+  d.runc(b, 200, 666);
+  d.add(b2, "cache", false, 0);
+
+  Target t = resolve_via_docker_disk(a, d.layout);
+  CHECK(t.name == "web");
+  CHECK(t.pid == 100);
+  CHECK(t.start_time == 555);
+  CHECK(t.source.find("docker on disk") == 0);
+  CHECK(resolve_via_docker_disk("db", d.layout).id == b);
+  CHECK(resolve_via_docker_disk("a", d.layout).name == "web");
+  // The decoy "Name" inside a label value must not match.
+  CHECK_THROWS_WITH_AS(resolve_via_docker_disk("decoy", d.layout),
+                       doctest::Contains("no container named 'decoy'"), Error);
+  CHECK_THROWS_WITH_AS(resolve_via_docker_disk("b", d.layout),
+                       doctest::Contains("ambiguous: it matches b00000000000 (db), b11111111111 (cache)"), Error);
+  CHECK_THROWS_WITH_AS(resolve_via_docker_disk("cache", d.layout), doctest::Contains("is not running"), Error);
+}
+
+TEST_CASE("resolve_via_docker_disk refuses stale or disagreeing state") {
+  FakeDocker d;
+  std::string a = id_with('a');
+  d.add(a, "web", true, 100);
+  // No runtime state at all: the engine's file is stale.
+  CHECK_THROWS_WITH_AS(resolve_via_docker_disk("web", d.layout), doctest::Contains("stale"), Error);
+  // runc disagrees on the PID.
+  d.runc(a, 101, 5);
+  CHECK_THROWS_WITH_AS(resolve_via_docker_disk("web", d.layout), doctest::Contains("runc says 101"), Error);
+  // containerd's init.pid is used when runc's state is absent.
+  fs::remove_all(d.root / "runc");
+  write(d.root / "tasks" / a / "init.pid", "100");
+  CHECK(resolve_via_docker_disk("web", d.layout).pid == 100);
+  write(d.root / "tasks" / a / "init.pid", "garbage");
+  CHECK_THROWS_WITH_AS(resolve_via_docker_disk("web", d.layout), doctest::Contains("not a PID"), Error);
+  // A damaged config.v2.json names the file.
+  write(d.root / "data/containers" / a / "config.v2.json", "{\"ID\":");
+  CHECK_THROWS_WITH_AS(resolve_via_docker_disk(a, d.layout), doctest::Contains("config.v2.json"), Error);
+}
