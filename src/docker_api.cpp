@@ -138,10 +138,15 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
     version = api_version_from_ping(v == ping.headers.end() ? "" : v->second);
     std::string prefix = version.empty() ? "" : "/v" + version;
     inspect = client.get(prefix + "/containers/" + target + "/json");
-    if (inspect.status >= 500) fail("{} answered HTTP {}: {}", socket_path, inspect.status, api_error_message(inspect.body));
+    // dockerd 20.10 answers an ambiguous prefix with HTTP 500 "Multiple IDs found
+    // with provided prefix": a definitive answer, not a broken engine.
     std::string message = inspect.status == 200 ? "" : api_error_message(inspect.body);
-    if (message.find("multiple") != std::string::npos || message.find("ambiguous") != std::string::npos)
+    std::string lowered = message;
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lowered.find("multiple ids") != std::string::npos || lowered.find("ambiguous") != std::string::npos)
       list = client.get(prefix + "/containers/json?all=1");
+    else if (inspect.status >= 500)
+      fail("{} answered HTTP {}: {}", socket_path, inspect.status, message);
   } catch (const Error& e) {
     if (timeout.count() > 0 && UnixHttpClient::Clock::now() >= deadline)
       throw EngineUnavailable(fmt::format("docker API: no answer from {} within {} ms", socket_path, timeout.count()));

@@ -138,8 +138,10 @@ void exec_command(const ChildContext& ctx) {
   if (::chdir(ctx.plan->workdir.c_str()) < 0) failed("change to working directory", ctx.plan->workdir.c_str());
   // The cwd must be reachable from our root: "(unreachable)" would mean a host path.
   char cwd[4096];
-  if (::getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/')
-    failed("check working directory", "it lies outside the container");
+  if (::getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/') {
+    step_fail(&f, "working directory outside the container:", ctx.plan->workdir.c_str(), 0);
+    report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
+  }
 
   close_fds_except(ctx.sock);  // the socket is O_CLOEXEC: it closes with the execve
   exec_command(ctx);

@@ -50,6 +50,10 @@ run_ctrdbg --timeout=soon some-container true
 assert_ctrdbg_error "--timeout" "soon"
 pass "bad --timeout"
 
+run_ctrdbg --engine bogus some-container true
+assert_ctrdbg_error "bogus"
+pass "bad --engine"
+
 run_ctrdbg -w tmp some-container true
 assert_ctrdbg_error "tmp"
 run_ctrdbg --workdir ./srv some-container true

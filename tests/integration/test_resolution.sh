@@ -52,6 +52,10 @@ run_ctrdbg -T "$prefix" -- true
 assert_ctrdbg_error "ambiguous" "${id:0:12}" "${other:0:12}"
 listed=$(grep -oE '\b[0-9a-f]{12}\b' <<<"$err" | sort -u | wc -l)
 ((listed >= 2)) || fail "ambiguous prefix '$prefix': fewer than 2 IDs listed: [$err]"
+# The engine's "Multiple IDs found" is its answer, not a failure to answer: the
+# API alone must say so too.
+run_ctrdbg --engine api -T "$prefix" -- true
+assert_ctrdbg_error "ambiguous" "${id:0:12}" "${other:0:12}"
 pass "ambiguous prefix '$prefix' lists $listed IDs"
 
 # Stopped: never started, and exited.
@@ -75,9 +79,18 @@ assert_status "$rc" 0 "after unpause"
 assert_eq "$out" "$host_b" "hostname after unpause"
 pass "paused container"
 
-out=$(DOCKER_HOST=unix:///nonexistent.sock "$CTRDBG" -T "$name_a" -- true 2>"$TEST_TMP/stderr") && rc=0 || rc=$?
+# Engine unreachable. --engine api: that is the end of it; by default ctrdbg
+# falls back to Docker's on-disk state and still gets in.
+out=$(DOCKER_HOST=unix:///nonexistent.sock "$CTRDBG" --engine api -T "$name_a" -- true 2>"$TEST_TMP/stderr") && rc=0 || rc=$?
 err=$(cat "$TEST_TMP/stderr")
 assert_ctrdbg_error "/nonexistent.sock"
+out=$(DOCKER_HOST=unix:///nonexistent.sock "$CTRDBG" -T "no-such-container-$$" -- true 2>"$TEST_TMP/stderr") && rc=0 || rc=$?
+err=$(cat "$TEST_TMP/stderr")
+assert_ctrdbg_error "no-such-container-$$"
+out=$(DOCKER_HOST=unix:///nonexistent.sock "$CTRDBG" -T "$name_a" -- cat /etc/hostname 2>"$TEST_TMP/stderr") && rc=0 || rc=$?
+err=$(cat "$TEST_TMP/stderr")
+assert_status "$rc" 0 "engine unreachable, fallback to disk"
+assert_eq "$out" "$host_a" "hostname through the on-disk fallback"
 pass "engine unreachable"
 
 # A hung engine: accepts connections and never answers ("silent"), or answers
@@ -126,13 +139,19 @@ timed_ctrdbg() {  # SOCKET ARGS...: sets out err rc elapsed (ms)
 for mode in silent stall; do
   sock=$TEST_TMP/$mode.sock
   fake_engine "$mode" "$sock"
-  timed_ctrdbg "$sock" --timeout 300ms -T "$name_a" -- true
+  timed_ctrdbg "$sock" --engine api --timeout 300ms -T "$name_a" -- true
   assert_ctrdbg_error "$sock"
   ((elapsed >= 200 && elapsed < 3000)) || fail "$mode engine, --timeout 300ms: gave up after ${elapsed} ms"
-  pass "$mode engine: --timeout 300ms gave up after ${elapsed} ms: $err"
+  pass "$mode engine, --engine api: --timeout 300ms gave up after ${elapsed} ms: $err"
+  # By default: the deadline passes, then the on-disk state gets us in.
+  timed_ctrdbg "$sock" --timeout 300ms -T "$name_a" -- cat /etc/hostname
+  assert_status "$rc" 0 "$mode engine, fallback to disk"
+  assert_eq "$out" "$host_a" "hostname through the on-disk fallback"
+  ((elapsed < 3000)) || fail "$mode engine, --timeout 300ms: entered after ${elapsed} ms"
+  pass "$mode engine: entered from disk after ${elapsed} ms"
 done
 # The documented default deadline is 1 s.
-timed_ctrdbg "$TEST_TMP/silent.sock" -T "$name_a" -- true
+timed_ctrdbg "$TEST_TMP/silent.sock" --engine api -T "$name_a" -- true
 assert_ctrdbg_error
 ((elapsed >= 700 && elapsed < 5000)) || fail "silent engine, default timeout: gave up after ${elapsed} ms"
 pass "silent engine: default deadline gave up after ${elapsed} ms"

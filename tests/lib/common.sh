@@ -160,3 +160,31 @@ processes_in_pidns() {
     echo "${p#/proc/} ${cmd% }"
   done
 }
+
+# ctrdbg_pids PATTERN: pids of running processes of the ctrdbg binary under test
+# ($CTRDBG: ctrdbg itself, its helper, a command not yet exec'd) whose command
+# line matches PATTERN (pgrep -f). Other programs naming the same words (tmux
+# send-keys, timeout, a shell) are left out by their executable.
+ctrdbg_pids() {
+  local exe p
+  exe=$(readlink -f "$CTRDBG")
+  for p in $(pgrep -f -- "$1"); do
+    [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$exe" ] && echo "$p"
+  done
+  return 0
+}
+
+# ctrdbg_main_pid PATTERN: of those, the ctrdbg process itself, not its helper
+# (a fork with the same command line, whose parent is ctrdbg).
+ctrdbg_main_pid() {
+  local pids p ppid
+  pids=$(ctrdbg_pids "$1")
+  for p in $pids; do
+    ppid=$(ps -o ppid= -p "$p" | tr -d ' ')
+    grep -qx -- "$ppid" <<<"$pids" || echo "$p"
+  done
+}
+
+# host_ctrdbg_mounts: lines of the host's mount table that mention ctrdbg (a
+# session must leave none behind: its mounts live in a private namespace).
+host_ctrdbg_mounts() { grep ctrdbg /proc/self/mountinfo || true; }
