@@ -28,6 +28,7 @@ constexpr std::array option_specs{
     OptionSpec{"e,env", "KEY=VAL", "Set an environment variable (KEY alone: take it from here); repeatable"},
     OptionSpec{"w,workdir", "DIR", "Working directory inside the container (default: its WorkingDir, else /)"},
     OptionSpec{"toolbox", "PATH", "Static busybox to bring in (default: the host's busybox-static)"},
+    OptionSpec{"tools", "PATH", "Extra static tool, or a directory of them, to add to the toolset; repeatable"},
     OptionSpec{"timeout", "DUR", "Deadline for the Docker Engine API (default 1s; e.g. 500ms, 2s)"},
     OptionSpec{"engine", "SOURCE", "Where to look the target up: api, disk or auto (default: the API, then disk)"},
     OptionSpec{"docker-root", "DIR", "Docker's data-root for on-disk lookup (default: from daemon.json)"},
@@ -62,7 +63,7 @@ cxxopts::Options make_options() {
   for (const auto& spec : option_specs) {
     if (spec.value == nullptr) {
       adder(spec.names, spec.help);
-    } else if (std::string_view(spec.names).find("env") != std::string_view::npos) {
+    } else if (std::string_view(spec.names) == "e,env" || std::string_view(spec.names) == "tools") {
       adder(spec.names, spec.help, cxxopts::value<std::vector<std::string>>(), spec.value);
     } else {
       adder(spec.names, spec.help, cxxopts::value<std::string>(), spec.value);
@@ -158,6 +159,7 @@ Options parse_cli(const std::vector<std::string>& argv) {
     if (parsed.count("env")) out.env = parsed["env"].as<std::vector<std::string>>();
     if (parsed.count("workdir")) out.workdir = parsed["workdir"].as<std::string>();
     if (parsed.count("toolbox")) out.toolbox = parsed["toolbox"].as<std::string>();
+    if (parsed.count("tools")) out.tools = parsed["tools"].as<std::vector<std::string>>();
     if (parsed.count("engine")) {
       out.engine = parsed["engine"].as<std::string>();
       if (out.engine != "api" && out.engine != "disk" && out.engine != "auto")

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "ctrdbg/toolset.hpp"
 
 namespace ctrdbg {
 namespace {
@@ -41,14 +40,15 @@ std::vector<std::string> build_environment(const Target& target, const EnvReques
     if (kv.find('=') != std::string::npos && kv.front() != '=') env.set(kv);
 
   std::string path = env.get("PATH").value_or(kDefaultPath);
-  env.set("PATH=" + (path.empty() ? std::string(kToolBin) : path + ":" + kToolBin));
+  const std::string bin = req.tool_dir + "/bin";
+  env.set("PATH=" + (path.empty() ? bin : path + ":" + bin));
   if (!target.hostname.empty()) env.set_default("HOSTNAME", target.hostname);
   env.set_default("HOME", "/root");
   if (req.tty) {
     auto term = req.host_getenv ? req.host_getenv("TERM") : std::nullopt;
     env.set_default("TERM", term && !term->empty() ? *term : "xterm");
   }
-  if (req.default_shell) env.set(std::string("ENV=") + kToolDir + "/rc");
+  if (req.default_shell) env.set("ENV=" + req.tool_dir + "/rc");
 
   for (const auto& kv : req.overrides) {
     if (kv.find('=') != std::string::npos) {

@@ -13,6 +13,7 @@
 #include <cstdlib>
 
 #include "ctrdbg/cli.hpp"
+#include "ctrdbg/config.hpp"
 #include "ctrdbg/container_env.hpp"
 #include "ctrdbg/docker_api.hpp"
 #include "ctrdbg/error.hpp"
@@ -97,43 +98,60 @@ int run(int argc, char** argv) {
   const bool tty = opt.tty == TtyMode::force || (opt.tty == TtyMode::automatic && ::isatty(0) && ::isatty(1));
   if (!tty) check_stdio_for_handover();
 
-  // 2. Resolve the target: one question to the engine. Meanwhile, on the other
-  //    core, find the toolset, verify it without running it, and copy it into a
-  //    detached tmpfs (invisible to anyone until it is attached in the session).
-  ToolsetStager stager(opt.toolbox);
-  auto t0 = std::chrono::steady_clock::now();
+  // 2. The configuration file; options on the command line win over it.
+  Config config = load_config(std::getenv("CTRDBG_CONFIG"));
+  if (!config.path.empty()) say(fmt::format("config {}", config.path));
+  ToolsetRequest toolset_request;
+  toolset_request.busybox = opt.toolbox ? opt.toolbox : config.busybox;
+  toolset_request.tools = config.tools;
+  toolset_request.tools.insert(toolset_request.tools.end(), opt.tools.begin(), opt.tools.end());
+  toolset_request.bash_static = config.bash_static;
+  toolset_request.mount_dir = config.mount_dir;
   ResolveRequest request;
   request.target = opt.target;
   request.source = opt.engine == "api" ? EngineSource::api : opt.engine == "disk" ? EngineSource::disk : EngineSource::automatic;
-  request.timeout = opt.api_timeout;
-  request.socket_path = docker_socket_path(std::getenv("DOCKER_HOST"));
-  request.docker_root = opt.docker_root;
+  request.timeout = opt.api_timeout.value_or(config.timeout.value_or(std::chrono::milliseconds(1000)));
+  const char* docker_host = std::getenv("DOCKER_HOST");
+  request.socket_path = (docker_host && *docker_host) || !config.docker_socket ? docker_socket_path(docker_host)
+                                                                               : *config.docker_socket;
+  request.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
+
+  // 3. Resolve the target: one question to the engine. Meanwhile, on the other
+  //    core, find the toolset, verify it without running it, and copy it into a
+  //    detached tmpfs (invisible to anyone until it is attached in the session).
+  ToolsetStager stager(toolset_request);
+  auto t0 = std::chrono::steady_clock::now();
   Resolved resolved = resolve_target(request);
   Target& target = resolved.target;
   for (const auto& attempt : resolved.attempts) say(attempt);
   say(fmt::format("target {} pid {}{} via {} in {:.1f} ms", target.display(), target.pid,
                   target.image.empty() ? "" : " image " + target.image, target.source, ms_since(t0)));
 
-  // 3. Pin its process and see which namespaces differ from ours.
+  // 4. Pin its process and see which namespaces differ from ours.
   PinnedProcess pinned = pin_target(target);
   SessionPlan plan;
   plan.ns_flags = namespaces_to_join(pinned.pid);
 
-  // 4. The toolset, staged by now.
+  // 5. The toolset, staged by now.
   StagedToolset tools = stager.get();
-  write_prompt_rc(tools.root.get(), target.name.empty() ? target.short_id() : target.name);
-  say(fmt::format("toolset {} ({}, {}, {} applets) at {}", tools.info.path, tools.info.origin, tools.info.version,
-                  tools.info.applets.size(), kToolBin));
+  const std::string& tool_dir = config.mount_dir;
+  write_prompt_rc(tools.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
+  say(fmt::format("toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path, tools.info.busybox.origin,
+                  tools.info.version, tools.info.applets.size(), tool_dir));
+  for (const auto& extra : tools.info.extras)
+    say(fmt::format("toolset: {} from {} ({})", extra.name, extra.path, extra.origin));
+  for (const auto& skipped : tools.info.skipped) say(fmt::format("toolset: skipped {}", skipped));
 
-  // 5. The command, its environment and working directory, as docker exec would set them.
+  // 6. The command, its environment and working directory, as docker exec would set them.
   plan.tty = tty;
   plan.have_size = plan.tty && terminal_size(&plan.size, STDIN_FILENO, STDOUT_FILENO);
   bool default_shell = opt.command.empty();
-  plan.argv = default_shell ? std::vector<std::string>{std::string(kToolBin) + "/sh", "-l"} : opt.command;
-  plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv});
+  plan.argv = default_shell ? std::vector<std::string>{tool_dir + "/bin/sh", "-l"} : opt.command;
+  plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv, tool_dir});
+  plan.tool_dir_name = tool_dir.substr(1);
   plan.workdir = working_directory(target, opt.workdir);
 
-  // 6. Cross over (helper + command), then relay until the command ends.
+  // 7. Cross over (helper + command), then relay until the command ends.
   block_session_signals();
   auto t1 = std::chrono::steady_clock::now();
   RunningSession session = start_session(plan, pinned, std::move(tools.root));

@@ -174,7 +174,7 @@ void exec_command(const ChildContext& ctx) {
     failed();
   }
   if (ctx.target_pidfd >= 0) ::close(ctx.target_pidfd);
-  if (build_session_root(ctx.toolset_fd, &f) < 0) failed();
+  if (build_session_root(ctx.toolset_fd, ctx.plan->tool_dir_name.c_str(), &f) < 0) failed();
   ::close(ctx.toolset_fd);
 
   int master = -1, slave = -1;

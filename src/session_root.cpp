@@ -8,10 +8,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "ctrdbg/fd.hpp"
-#include "ctrdbg/toolset.hpp"
 
 namespace ctrdbg {
 namespace {
@@ -56,7 +56,7 @@ int mirror_entry(int old_root, int new_root, const char* name, StepFailure* f) {
 
 }  // namespace
 
-int build_session_root(int toolset_root_fd, StepFailure* f) {
+int build_session_root(int toolset_root_fd, const char* tool_dir_name, StepFailure* f) {
   if (::unshare(CLONE_NEWNS) < 0) return step_fail(f, "unshare mount namespace", nullptr, errno);
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0)
     return step_fail(f, "make container mounts slaves", nullptr, errno);
@@ -85,8 +85,8 @@ int build_session_root(int toolset_root_fd, StepFailure* f) {
       off += d->d_reclen;
       const char* name = d->d_name;
       if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
-      // The container's own /.ctrdbg (if any) stays hidden under the toolset.
-      if (std::strcmp(name, kToolDir + 1) == 0) continue;
+      // The container's own entry of the toolset's name (if any) stays hidden.
+      if (std::strcmp(name, tool_dir_name) == 0) continue;
       if (++entries > kMaxTopLevelEntries)
         return step_fail(f, "list container root", "more than 4096 top-level entries", 0);
       if (mirror_entry(old_root.get(), new_root.get(), name, f) < 0) return -1;

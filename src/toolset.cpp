@@ -1,10 +1,13 @@
 #include "ctrdbg/toolset.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "ctrdbg/elf.hpp"
 #include "ctrdbg/error.hpp"
@@ -31,10 +34,31 @@ void write_all(int fd, const std::string& data, const char* what) {
   }
 }
 
-}  // namespace
+// Opens a candidate and checks the parts every tool needs: a regular file of sane
+// size, a static ELF for this machine. `read` gives access to its bytes.
+struct Candidate {
+  ToolFile tool;
+  ElfInfo elf;
+};
 
-Toolset inspect_busybox(const std::string& path, const std::string& origin) {
-  Toolset t;
+std::string read_range(const ToolFile& t, std::uint64_t offset, size_t length) {
+  std::string out(length, '\0');
+  size_t got = 0;
+  while (got < length) {
+    ssize_t n = ::pread(t.file.get(), out.data() + got, length - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno("{}: read", t.path);
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+Candidate open_static_binary(const std::string& path, const std::string& name, const std::string& origin) {
+  Candidate c;
+  ToolFile& t = c.tool;
+  t.name = name;
   t.path = path;
   t.origin = origin;
   // O_NONBLOCK: a fifo planted at the path must not hang us; it is refused below.
@@ -45,71 +69,150 @@ Toolset inspect_busybox(const std::string& path, const std::string& origin) {
   if (!S_ISREG(st.st_mode)) fail("{}: not a regular file", path);
   if (st.st_size > kMaxToolSize) fail("{}: {} bytes is too large for a toolset binary", path, st.st_size);
   t.size = st.st_size;
-
-  // Reads [offset, offset+length) of the candidate; short at end of file.
-  auto read = [&](std::uint64_t offset, size_t length) {
-    std::string out(length, '\0');
-    size_t got = 0;
-    while (got < length) {
-      ssize_t n = ::pread(t.file.get(), out.data() + got, length - got, static_cast<off_t>(offset + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) fail_errno("{}: read", path);
-      if (n == 0) break;
-      got += static_cast<size_t>(n);
-    }
-    out.resize(got);
-    return out;
-  };
-
-  ElfInfo elf;
-  BusyboxInfo busybox;
   try {
-    elf = parse_elf(read(0, 4096));
-    // Busybox's banner and applet table live in .rodata: reading that section
-    // (~250 KiB) instead of the whole binary keeps staging fast. A binary without
-    // section headers is scanned whole.
-    auto rodata = find_elf_section(elf, ".rodata", read);
-    if (rodata) busybox = scan_busybox_range(read, rodata->offset, rodata->size);
-    if (busybox.applets.empty()) busybox = scan_busybox_range(read, 0, static_cast<std::uint64_t>(t.size));
+    c.elf = parse_elf(read_range(t, 0, 4096));
   } catch (const Error& e) {
     throw e.context(path);
   }
-  if (elf.has_interpreter)
-    fail("{}: dynamically linked (it would need the container's libc); a static busybox is required", path);
-  if (elf.machine != native_elf_machine())
-    fail("{}: built for {}, but this host runs {}", path, elf_machine_name(elf.machine),
+  if (c.elf.has_interpreter)
+    fail("{}: dynamically linked (it would need the container's libraries); only static binaries run in any container",
+         path);
+  if (c.elf.machine != native_elf_machine())
+    fail("{}: built for {}, but this host runs {}", path, elf_machine_name(c.elf.machine),
          elf_machine_name(native_elf_machine()));
+  return c;
+}
+
+std::string base_name(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// --tools entries: a file, or every regular file directly in a directory.
+void add_extra_tools(const std::string& entry, const std::string& origin, std::vector<ToolFile>& out) {
+  struct stat st{};
+  if (::stat(entry.c_str(), &st) < 0) fail_errno("{} {}", origin, entry);
+  std::vector<std::string> files;
+  if (S_ISDIR(st.st_mode)) {
+    DIR* dir = ::opendir(entry.c_str());
+    if (!dir) fail_errno("{} {}", origin, entry);
+    while (dirent* e = ::readdir(dir)) {
+      if (e->d_name[0] == '.') continue;
+      std::string path = entry + "/" + e->d_name;
+      struct stat fst{};
+      if (::stat(path.c_str(), &fst) == 0 && S_ISREG(fst.st_mode)) files.push_back(path);
+    }
+    ::closedir(dir);
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(entry);
+  }
+  for (const auto& path : files) {
+    std::string name = base_name(path);
+    if (!plausible_applet_name(name)) fail("{} {}: '{}' is not a usable command name", origin, path, name);
+    try {
+      out.push_back(inspect_static_tool(path, name, origin));
+    } catch (const Error& e) {
+      throw e.context(origin);
+    }
+  }
+}
+
+}  // namespace
+
+ToolFile inspect_static_tool(const std::string& path, const std::string& name, const std::string& origin) {
+  return std::move(open_static_binary(path, name, origin).tool);
+}
+
+Toolset inspect_busybox(const std::string& path, const std::string& origin) {
+  Candidate c = open_static_binary(path, "busybox", origin);
+  BusyboxInfo busybox;
+  auto read = [&](std::uint64_t offset, size_t length) { return read_range(c.tool, offset, length); };
+  try {
+    // Busybox's banner and applet table live in .rodata: reading that section
+    // (~250 KiB, in small chunks) instead of the whole binary keeps staging fast.
+    // A binary without section headers is scanned whole.
+    auto rodata = find_elf_section(c.elf, ".rodata", read);
+    if (rodata) busybox = scan_busybox_range(read, rodata->offset, rodata->size);
+    if (busybox.applets.empty()) busybox = scan_busybox_range(read, 0, static_cast<std::uint64_t>(c.tool.size));
+  } catch (const Error& e) {
+    throw e.context(path);
+  }
   if (busybox.version.empty() || busybox.applets.size() < 8)
     fail("{}: not busybox (no BusyBox version banner and applet table found)", path);
+  Toolset t;
+  t.busybox = std::move(c.tool);
   t.version = std::move(busybox.version);
   t.applets = std::move(busybox.applets);
   return t;
 }
 
-Toolset find_toolset(const std::optional<std::string>& toolbox) {
-  if (toolbox) {
+Toolset find_toolset(const ToolsetRequest& req) {
+  Toolset t;
+  if (req.busybox) {
     try {
-      return inspect_busybox(*toolbox, "--toolbox");
+      t = inspect_busybox(*req.busybox, "--toolbox");
     } catch (const Error& e) {
-      throw e.context("--toolbox");
+      throw e.context("toolbox");
+    }
+  } else {
+    std::vector<std::string> refused;
+    bool found = false;
+    for (const char* candidate : {"/bin/busybox", "/usr/bin/busybox"}) {
+      try {
+        t = inspect_busybox(candidate, "host busybox");
+        found = true;
+        break;
+      } catch (const Error& e) {
+        refused.push_back(e.what());
+      }
+    }
+    if (!found) {
+      std::string tried;
+      for (const auto& r : refused) tried += (tried.empty() ? "" : "; ") + r;
+      fail("no usable busybox (tried: {}); install one (apt install busybox-static) or pass --toolbox PATH", tried);
+    }
+    t.skipped = std::move(refused);
+  }
+
+  for (const auto& entry : req.tools) add_extra_tools(entry, "--tools", t.extras);
+  bool have_bash = std::any_of(t.extras.begin(), t.extras.end(), [](const ToolFile& f) { return f.name == "bash"; });
+  if (req.bash_static && !have_bash) {
+    try {
+      t.extras.push_back(inspect_static_tool("/bin/bash-static", "bash", "host bash-static"));
+    } catch (const Error& e) {
+      t.skipped.push_back(fmt::format("bash: {}", e.what()));
     }
   }
-  std::string refused;
-  for (const char* candidate : {"/bin/busybox", "/usr/bin/busybox"}) {
-    try {
-      return inspect_busybox(candidate, "host busybox");
-    } catch (const Error& e) {
-      refused += fmt::format("; {}", e.what());
-    }
-  }
-  fail("no usable toolset (tried{}); install a static busybox (apt install busybox-static) or pass --toolbox PATH",
-       refused.empty() ? std::string(" nothing") : refused.substr(1));
+  return t;
 }
 
-Fd stage_toolset(const Toolset& tools) {
+namespace {
+
+void copy_tool(int bin_dir, const ToolFile& tool) {
+  // An extra tool may take an applet's name (a real `ps` over busybox's).
+  if (::unlinkat(bin_dir, tool.name.c_str(), 0) < 0 && errno != ENOENT)
+    fail_errno("staging toolset: replace {}", tool.name);
+  Fd out(::openat(bin_dir, tool.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
+  if (!out) fail_errno("staging toolset: create {}", tool.name);
+  off_t off = 0;
+  while (off < tool.size) {
+    ssize_t n = ::sendfile(out.get(), tool.file.get(), &off, static_cast<size_t>(tool.size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno("staging toolset: copy {}", tool.path);
+    if (n == 0) fail("staging toolset: {} shrank while being copied", tool.path);
+  }
+  if (::fchmod(out.get(), 0755) < 0) fail_errno("staging toolset: chmod {}", tool.name);
+}
+
+}  // namespace
+
+Fd stage_toolset(const Toolset& tools, const std::string& mount_dir) {
+  long long bytes = tools.busybox.size;
+  for (const auto& e : tools.extras) bytes += e.size;
   Fd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
   if (!fs) fail_errno("staging toolset: fsopen tmpfs");
-  std::string size = std::to_string(tools.size + (1 << 20));
+  std::string size = std::to_string(bytes + (1 << 20));
   if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "size", size.c_str(), 0) < 0 ||
       ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
       ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
@@ -117,37 +220,29 @@ Fd stage_toolset(const Toolset& tools) {
   Fd root(::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID));
   if (!root) fail_errno("staging toolset: fsmount");
 
-  if (::mkdirat(root.get(), ".ctrdbg", 0755) < 0 || ::mkdirat(root.get(), ".ctrdbg/bin", 0755) < 0)
-    fail_errno("staging toolset: mkdir /.ctrdbg/bin");
-  Fd bin(::openat(root.get(), ".ctrdbg/bin/busybox", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
-  if (!bin) fail_errno("staging toolset: create busybox");
-  off_t off = 0;
-  while (off < tools.size) {
-    ssize_t n = ::sendfile(bin.get(), tools.file.get(), &off, static_cast<size_t>(tools.size - off));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_errno("staging toolset: copy {}", tools.path);
-    if (n == 0) fail("staging toolset: {} shrank while being copied", tools.path);
-  }
-  if (::fchmod(bin.get(), 0755) < 0) fail_errno("staging toolset: chmod busybox");
-  bin.reset();
-
-  Fd dir(::openat(root.get(), ".ctrdbg/bin", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) fail_errno("staging toolset: open /.ctrdbg/bin");
+  const std::string dir = mount_dir.substr(1), bin = dir + "/bin";
+  if (::mkdirat(root.get(), dir.c_str(), 0755) < 0 || ::mkdirat(root.get(), bin.c_str(), 0755) < 0)
+    fail_errno("staging toolset: mkdir {}/bin", mount_dir);
+  Fd bin_dir(::openat(root.get(), bin.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!bin_dir) fail_errno("staging toolset: open {}/bin", mount_dir);
+  copy_tool(bin_dir.get(), tools.busybox);
   for (const auto& applet : tools.applets) {
     if (applet == "busybox") continue;
-    if (::symlinkat("busybox", dir.get(), applet.c_str()) < 0 && errno != EEXIST)
+    if (::symlinkat("busybox", bin_dir.get(), applet.c_str()) < 0 && errno != EEXIST)
       fail_errno("staging toolset: link applet {}", applet);
   }
-
+  for (const auto& extra : tools.extras) copy_tool(bin_dir.get(), extra);
   return root;
 }
 
-ToolsetStager::ToolsetStager(std::optional<std::string> toolbox)
-    : thread_([this, toolbox = std::move(toolbox)] {
+ToolsetStager::ToolsetStager(ToolsetRequest req)
+    : req_(std::move(req)), thread_([this] {
         try {
-          result_.info = find_toolset(toolbox);
-          result_.root = stage_toolset(result_.info);
-          result_.info.file.reset();
+          result_.info = find_toolset(req_);
+          result_.root = stage_toolset(result_.info, req_.mount_dir);
+          // The copies are made: drop the host files.
+          result_.info.busybox.file.reset();
+          for (auto& e : result_.info.extras) e.file.reset();
         } catch (...) {
           error_ = std::current_exception();
         }
@@ -163,10 +258,11 @@ StagedToolset ToolsetStager::get() {
   return std::move(result_);
 }
 
-void write_prompt_rc(int toolset_root, const std::string& prompt_name) {
-  // Read by the toolset's login shell (ENV=/.ctrdbg/rc) after any /etc/profile,
+void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name) {
+  // Read by the toolset's login shell (ENV=<dir>/rc) after any /etc/profile,
   // so the prompt names the container even where the image sets its own PS1.
-  Fd rc(::openat(toolset_root, ".ctrdbg/rc", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  std::string path = mount_dir.substr(1) + "/rc";
+  Fd rc(::openat(toolset_root, path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!rc) fail_errno("staging toolset: create rc");
   write_all(rc.get(), "PS1=" + shell_quote("[ctrdbg " + prompt_name + "] \\w \\$ ") + "\n", "rc");
 }

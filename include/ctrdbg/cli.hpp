@@ -20,7 +20,8 @@ struct Options {
   std::vector<std::string> env;      // -e KEY=VAL or -e KEY (taken from ctrdbg's environment)
   std::optional<std::string> workdir;
   std::optional<std::string> toolbox;
-  std::chrono::milliseconds api_timeout{1000};
+  std::vector<std::string> tools;             // --tools PATH, repeatable
+  std::optional<std::chrono::milliseconds> api_timeout;  // --timeout; else config, else 1 s
   std::string engine = "auto";                // --engine api|disk|auto
   std::optional<std::string> docker_root;     // --docker-root
   bool verbose = false;

@@ -19,9 +19,10 @@ struct EnvRequest {
   std::vector<std::string> overrides;        // -e KEY=VAL / -e KEY
   // Looks a variable up in ctrdbg's own environment (TERM, -e KEY).
   std::function<std::optional<std::string>(const std::string&)> host_getenv;
+  std::string tool_dir = "/.ctrdbg";         // where the toolset is mounted in the session
 };
 
-// PATH: the container's (or the usual default) with the toolset appended, so the
+// PATH: the container's (or the usual default) with <tool_dir>/bin appended, so the
 // container's own binaries win. HOSTNAME, HOME and TERM are filled in when unset.
 std::vector<std::string> build_environment(const Target& target, const EnvRequest& req);
 

@@ -43,6 +43,7 @@ struct SessionPlan {
   std::vector<std::string> argv;   // the command; argv[0] is looked up in PATH unless it has a '/'
   std::vector<std::string> envp;
   std::string workdir;
+  std::string tool_dir_name = ".ctrdbg";  // the toolset's directory under / (no slash)
 };
 
 struct RunningSession {

@@ -19,7 +19,9 @@
 
 namespace ctrdbg {
 
-// Returns 0, or -1 with *f filled. No exceptions, runs after fork().
-int build_session_root(int toolset_root_fd, StepFailure* f);
+// `tool_dir_name` is the toolset's top-level name in the tmpfs (".ctrdbg"); the
+// container's own entry of that name stays hidden. Returns 0, or -1 with *f
+// filled. No exceptions, runs after fork().
+int build_session_root(int toolset_root_fd, const char* tool_dir_name, StepFailure* f);
 
 }  // namespace ctrdbg

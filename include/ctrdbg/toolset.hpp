@@ -1,5 +1,6 @@
-// The toolset: a static busybox, verified without being run, and copied into a
-// fresh detached tmpfs that becomes the session root's `/.ctrdbg`.
+// The toolset: a static busybox (plus any extra static tools), verified without
+// being run, and copied into a fresh detached tmpfs that becomes the session
+// root's tool directory (`/.ctrdbg` unless configured otherwise).
 //
 // The container only ever sees that copy — never the host file — so a root
 // process in the container that opens /proc/<shell>/exe for writing (runc
@@ -8,41 +9,60 @@
 
 #include <exception>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ctrdbg/fd.hpp"
 
 namespace ctrdbg {
 
-inline constexpr const char* kToolDir = "/.ctrdbg";
-inline constexpr const char* kToolBin = "/.ctrdbg/bin";
+inline constexpr const char* kDefaultToolDir = "/.ctrdbg";
 
-struct Toolset {
-  std::string path;         // host path it was taken from
-  std::string origin;       // "--toolbox", "host busybox-static"
-  std::string version;      // "BusyBox v1.35.0"
-  std::vector<std::string> applets;
-  Fd file;                  // O_RDONLY on the verified binary (copied from this very fd)
+// One verified binary, held open: it is copied from this very fd, so a path
+// swapped after the check changes nothing.
+struct ToolFile {
+  std::string name;    // its name in <tool dir>/bin
+  std::string path;    // host path it was taken from
+  std::string origin;  // "--toolbox", "host busybox-static", "--tools", ...
+  Fd file;
   long long size = 0;
 };
 
-// Finds and verifies the toolset: `toolbox` when given, else the host's static
-// busybox. Throws Error listing each candidate and why it was refused.
-Toolset find_toolset(const std::optional<std::string>& toolbox);
+struct Toolset {
+  ToolFile busybox;
+  std::string version;               // "BusyBox v1.35.0"
+  std::vector<std::string> applets;
+  std::vector<ToolFile> extras;      // --tools, config "tools", bash-static as `bash`
+  std::vector<std::string> skipped;  // candidates passed over, and why (for -v)
+};
 
-// Opens and verifies one candidate: a regular file, static ELF of this machine's
-// architecture, with busybox's version banner and applet table. Throws Error.
+struct ToolsetRequest {
+  std::optional<std::string> busybox;  // --toolbox or config toolset.busybox
+  std::vector<std::string> tools;      // --tools and config toolset.tools: files or directories
+  bool bash_static = true;             // offer /bin/bash-static as `bash`
+  std::string mount_dir = kDefaultToolDir;
+};
+
+// Finds and verifies everything. Throws Error: when no busybox fits, one message
+// listing each candidate and why it was refused, and how to fix it; an extra
+// tool that is not a static binary of this architecture is refused by name.
+Toolset find_toolset(const ToolsetRequest& req);
+
+// Opens and verifies one busybox candidate: a regular file, static ELF of this
+// machine's architecture, with busybox's version banner and applet table.
 Toolset inspect_busybox(const std::string& path, const std::string& origin);
 
-// Stages the toolset into a new detached tmpfs (new mount API) laid out as
-//   /.ctrdbg/bin/busybox, /.ctrdbg/bin/<applet> -> busybox
-// and returns the mount fd.
-Fd stage_toolset(const Toolset& tools);
+// Opens and verifies one extra tool: a regular static ELF of this architecture.
+ToolFile inspect_static_tool(const std::string& path, const std::string& name, const std::string& origin);
 
-// Adds /.ctrdbg/rc, which sets a prompt that names the container.
-void write_prompt_rc(int toolset_root, const std::string& prompt_name);
+// Stages the toolset into a new detached tmpfs (new mount API) laid out as
+//   <dir>/bin/busybox, <dir>/bin/<applet> -> busybox, <dir>/bin/<extra>
+// and returns the mount fd.
+Fd stage_toolset(const Toolset& tools, const std::string& mount_dir);
+
+// Adds <dir>/rc, which sets a prompt that names the container.
+void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name);
 
 // find_toolset + stage_toolset on a thread of its own, so staging overlaps the
 // engine's answer. get() joins and rethrows; the destructor joins too, so the
@@ -53,13 +73,14 @@ struct StagedToolset {
 };
 class ToolsetStager {
  public:
-  explicit ToolsetStager(std::optional<std::string> toolbox);
+  explicit ToolsetStager(ToolsetRequest req);
   ~ToolsetStager();
   ToolsetStager(const ToolsetStager&) = delete;
   ToolsetStager& operator=(const ToolsetStager&) = delete;
   StagedToolset get();
 
  private:
+  ToolsetRequest req_;
   StagedToolset result_;
   std::exception_ptr error_;
   std::thread thread_;  // last: it starts running once the members above exist

@@ -1,0 +1,47 @@
+// The configuration file: /etc/ctrdbg/config.json, or the file CTRDBG_CONFIG names.
+// Every key is optional; command-line options win over it. Unknown keys and wrong
+// types are errors that name the key, so a typo never silently does nothing.
+//
+// {
+//   "toolset": {
+//     "busybox": "/opt/busybox",          // a static busybox to use (like --toolbox)
+//     "image": "busybox:latest",          // the image to take busybox from
+//     "tools": ["/opt/static-tools"],     // extra static binaries or directories of them (like --tools)
+//     "bash_static": true                 // offer the host's bash-static as `bash`
+//   },
+//   "docker": {
+//     "socket": "/var/run/docker.sock",   // the Engine API socket (DOCKER_HOST wins)
+//     "data_root": "/var/lib/docker",     // for the on-disk lookup (like --docker-root)
+//     "timeout": "1s"                     // the Engine API deadline (like --timeout)
+//   },
+//   "mount_dir": "/.ctrdbg"               // where the toolset appears in the session
+// }
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ctrdbg {
+
+struct Config {
+  std::string path;  // the file it came from, "" when none
+  std::optional<std::string> busybox;
+  std::string image = "busybox:latest";
+  std::vector<std::string> tools;
+  bool bash_static = true;
+  std::optional<std::string> docker_socket;
+  std::optional<std::string> docker_root;
+  std::optional<std::chrono::milliseconds> timeout;
+  std::string mount_dir = "/.ctrdbg";
+};
+
+// Pure: parses the file's text; `path` only names it in errors. Throws Error.
+Config parse_config(std::string_view text, const std::string& path);
+
+// Reads CTRDBG_CONFIG (which must exist) or /etc/ctrdbg/config.json (which may not).
+Config load_config(const char* env_path);
+
+}  // namespace ctrdbg

@@ -1,0 +1,122 @@
+#include "ctrdbg/config.hpp"
+
+#include <fcntl.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ctrdbg/cli.hpp"
+#include "ctrdbg/error.hpp"
+#include "ctrdbg/procfs.hpp"
+
+namespace ctrdbg {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDefaultPath = "/etc/ctrdbg/config.json";
+
+// Walks one JSON object, handing each known key to its reader and refusing the rest.
+class Section {
+ public:
+  Section(const json& obj, std::string where, const std::string& path) : obj_(obj), where_(std::move(where)), path_(path) {
+    if (!obj_.is_object()) fail("{}: {} must be an object", path_, where_.empty() ? "the file" : where_);
+  }
+  [[noreturn]] void wrong(const std::string& key, const char* expected) const {
+    fail("{}: \"{}\" must be {}", path_, name(key), expected);
+  }
+  std::string name(const std::string& key) const { return where_.empty() ? key : where_ + "." + key; }
+  const json* get(const std::string& key) {
+    seen_.push_back(key);
+    auto it = obj_.find(key);
+    return it == obj_.end() ? nullptr : &*it;
+  }
+  std::optional<std::string> string(const std::string& key) {
+    const json* v = get(key);
+    if (!v) return std::nullopt;
+    if (!v->is_string() || v->get_ref<const std::string&>().empty()) wrong(key, "a non-empty string");
+    return v->get<std::string>();
+  }
+  std::optional<std::string> absolute_path(const std::string& key) {
+    auto v = string(key);
+    if (v && (*v)[0] != '/') wrong(key, "an absolute path");
+    return v;
+  }
+  void finish() const {
+    for (auto it = obj_.begin(); it != obj_.end(); ++it)
+      if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end())
+        fail("{}: unknown key \"{}\"", path_, name(it.key()));
+  }
+
+ private:
+  const json& obj_;
+  std::string where_;
+  const std::string& path_;
+  std::vector<std::string> seen_;
+};
+
+}  // namespace
+
+Config parse_config(std::string_view text, const std::string& path) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    fail("{}: not valid JSON (byte {})", path, e.byte);
+  }
+  Config c;
+  c.path = path;
+  Section top(doc, "", path);
+  if (const json* t = top.get("toolset")) {
+    Section s(*t, "toolset", path);
+    c.busybox = s.absolute_path("busybox");
+    if (auto image = s.string("image")) c.image = *image;
+    if (const json* tools = s.get("tools")) {
+      if (!tools->is_array()) s.wrong("tools", "an array of absolute paths");
+      for (const auto& v : *tools) {
+        if (!v.is_string() || v.get_ref<const std::string&>().empty() || v.get_ref<const std::string&>()[0] != '/')
+          s.wrong("tools", "an array of absolute paths");
+        c.tools.push_back(v.get<std::string>());
+      }
+    }
+    if (const json* b = s.get("bash_static")) {
+      if (!b->is_boolean()) s.wrong("bash_static", "true or false");
+      c.bash_static = b->get<bool>();
+    }
+    s.finish();
+  }
+  if (const json* d = top.get("docker")) {
+    Section s(*d, "docker", path);
+    c.docker_socket = s.absolute_path("socket");
+    c.docker_root = s.absolute_path("data_root");
+    if (auto timeout = s.string("timeout")) {
+      try {
+        c.timeout = parse_duration(*timeout);
+      } catch (const Error& e) {
+        fail("{}: \"docker.timeout\": {}", path, e.what());
+      }
+    }
+    s.finish();
+  }
+  if (auto dir = top.absolute_path("mount_dir")) {
+    // One directory directly under /, a plain name: it is created in the session root.
+    std::string_view name = std::string_view(*dir).substr(1);
+    if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..")
+      top.wrong("mount_dir", "a directory directly under / such as \"/.ctrdbg\"");
+    c.mount_dir = *dir;
+  }
+  top.finish();
+  return c;
+}
+
+Config load_config(const char* env_path) {
+  bool explicit_path = env_path && *env_path;
+  std::string path = explicit_path ? env_path : kDefaultPath;
+  auto text = read_small_file(AT_FDCWD, path.c_str(), 1 << 20);
+  if (!text) {
+    if (errno == ENOENT && !explicit_path) return Config{};
+    fail_errno("config file {}", path);
+  }
+  return parse_config(*text, path);
+}
+
+}  // namespace ctrdbg
