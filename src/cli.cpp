@@ -32,6 +32,8 @@ constexpr std::array option_specs{
     OptionSpec{"timeout", "DUR", "Deadline for the Docker Engine API (default 1s; e.g. 500ms, 2s)"},
     OptionSpec{"engine", "SOURCE", "Where to look the target up: api, disk or auto (default: the API, then disk)"},
     OptionSpec{"docker-root", "DIR", "Docker's data-root for on-disk lookup (default: from daemon.json)"},
+    OptionSpec{"list", nullptr, "List running containers of every engine (read from disk) and exit"},
+    OptionSpec{"json", nullptr, "With --list: print JSON"},
     OptionSpec{"v,verbose", nullptr, "Say on stderr what was resolved, from where, and what was joined"},
     OptionSpec{"h,help", nullptr, "Show this help and exit"},
     OptionSpec{"version", nullptr, "Show the version and exit"},
@@ -153,6 +155,9 @@ Options parse_cli(const std::vector<std::string>& argv) {
     out.help = parsed.count("help") > 0;
     out.version = parsed.count("version") > 0;
     out.verbose = parsed.count("verbose") > 0;
+    out.list = parsed.count("list") > 0;
+    out.json = parsed.count("json") > 0;
+    if (out.json && !out.list) fail("--json only goes with --list");
     bool t = parsed.count("tty") > 0, no_t = parsed.count("no-tty") > 0;
     if (t && no_t) fail("-t/--tty and -T/--no-tty contradict each other");
     out.tty = t ? TtyMode::force : no_t ? TtyMode::forbid : TtyMode::automatic;
@@ -191,6 +196,10 @@ Options parse_cli(const std::vector<std::string>& argv) {
   if (out.workdir && (out.workdir->empty() || (*out.workdir)[0] != '/'))
     fail("-w '{}': the working directory must be an absolute path", *out.workdir);
 
+  if (out.list) {
+    if (target_at < argv.size()) fail("--list takes no TARGET (got '{}')", argv[target_at]);
+    return out;
+  }
   if (target_at >= argv.size()) fail("no TARGET given (try 'ctrdbg --help')");
   out.target = argv[target_at];
   if (out.target.empty()) fail("TARGET is empty");

@@ -16,6 +16,9 @@
 #include "ctrdbg/config.hpp"
 #include "ctrdbg/container_env.hpp"
 #include "ctrdbg/docker_api.hpp"
+#include "ctrdbg/engines/docker_disk.hpp"
+#include "ctrdbg/listing.hpp"
+#include "ctrdbg/procfs.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/namespaces.hpp"
 #include "ctrdbg/pty.hpp"
@@ -115,6 +118,17 @@ int run(int argc, char** argv) {
   request.socket_path = (docker_host && *docker_host) || !config.docker_socket ? docker_socket_path(docker_host)
                                                                                : *config.docker_socket;
   request.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
+
+  if (opt.list) {
+    auto targets = list_running(docker_data_root(request.docker_root));
+    double uptime = 0;
+    if (auto text = read_small_file(AT_FDCWD, "/proc/uptime")) uptime = std::strtod(text->c_str(), nullptr);
+    std::vector<std::uint64_t> uptimes;
+    for (const auto& t : targets) uptimes.push_back(process_uptime(t.start_time, uptime, ::sysconf(_SC_CLK_TCK)));
+    std::string text = opt.json ? format_json(targets, uptimes) : format_table(targets, uptimes);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
 
   // 3. Resolve the target: one question to the engine. Meanwhile, on the other
   //    core, find the toolset, verify it without running it, and copy it into a

@@ -25,6 +25,8 @@ struct Options {
   std::string engine = "auto";                // --engine api|disk|auto
   std::optional<std::string> docker_root;     // --docker-root
   bool verbose = false;
+  bool list = false;                          // --list: no TARGET, print running containers
+  bool json = false;                          // --json with --list
   bool help = false;
   bool version = false;
 };

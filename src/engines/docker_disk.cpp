@@ -145,6 +145,38 @@ long parse_init_pid(std::string_view text) {
   return pid;
 }
 
+std::vector<Target> list_docker_disk(const DockerDiskLayout& layout) {
+  std::vector<Target> out;
+  DIR* d = ::opendir(layout.runc_root.c_str());
+  if (!d) {
+    if (errno == ENOENT) return out;  // no runc state: nothing runs
+    fail_errno("cannot list {}", layout.runc_root);
+  }
+  std::vector<std::string> ids;
+  while (dirent* e = ::readdir(d))
+    if (is_hex_id(e->d_name, 64, 64)) ids.emplace_back(e->d_name);
+  ::closedir(d);
+  for (const auto& id : ids) {
+    try {
+      auto runc = read_state_file(layout.runc_root + "/" + id + "/state.json");
+      auto config = read_state_file(layout.data_root + "/containers/" + id + "/config.v2.json");
+      if (!runc || !config) continue;
+      RuncState rs = parse_runc_state(*runc);
+      InspectResult r = parse_config_v2(*config);
+      if (!r.state.running || r.target.pid != rs.init_pid) continue;
+      // Alive, and the same process runc started (not a recycled PID)?
+      auto stat = read_state_file("/proc/" + std::to_string(rs.init_pid) + "/stat");
+      if (!stat || parse_stat_start_time(*stat) != rs.init_start) continue;
+      r.target.start_time = rs.init_start;
+      r.target.source = "docker on disk";
+      out.push_back(std::move(r.target));
+    } catch (const Error&) {
+      continue;  // a damaged or vanishing entry is not a listing error
+    }
+  }
+  return out;
+}
+
 Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout& layout) {
   const std::string dir = layout.data_root + "/containers";
   auto load = [&](const std::string& id) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ctrdbg/docker_api.hpp"
 #include "ctrdbg/target.hpp"
@@ -43,5 +44,9 @@ long parse_init_pid(std::string_view text);
 // layout and checks it is running and that the runtime agrees on its PID.
 // Throws Error (exit 125) saying why not.
 Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout& layout);
+
+// Every running container on disk: those runc has state for, whose init process
+// is alive with the recorded start time. Damaged entries are skipped, not fatal.
+std::vector<Target> list_docker_disk(const DockerDiskLayout& layout);
 
 }  // namespace ctrdbg
