@@ -130,14 +130,21 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
   // Everything that can go wrong while *talking* to the engine means it could not
   // be asked: EngineUnavailable, so the caller may turn to the on-disk state.
   try {
+    // One round trip: /_ping and the inspect are pipelined. The inspect uses the
+    // unversioned path, which the daemon serves at its own API version — the
+    // version /_ping reports, and what negotiating against it would give, since
+    // ctrdbg has no maximum of its own (a pinned version is what broke
+    // docker-debug on older daemons).
     UnixHttpClient client(socket_path, deadline);
-    HttpResponse ping = client.get("/_ping");
+    client.send_get("/_ping");
+    client.send_get("/containers/" + target + "/json");
+    HttpResponse ping = client.receive();
     if (ping.status != 200)
       fail("{} answered /_ping with HTTP {}: {}", socket_path, ping.status, api_error_message(ping.body));
     auto v = ping.headers.find("api-version");
     version = api_version_from_ping(v == ping.headers.end() ? "" : v->second);
     std::string prefix = version.empty() ? "" : "/v" + version;
-    inspect = client.get(prefix + "/containers/" + target + "/json");
+    inspect = client.receive();
     // dockerd 20.10 answers an ambiguous prefix with HTTP 500 "Multiple IDs found
     // with provided prefix": a definitive answer, not a broken engine.
     std::string message = inspect.status == 200 ? "" : api_error_message(inspect.body);
@@ -157,7 +164,7 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
   try {
     if (inspect.status == 200) {
       InspectResult r = parse_container_inspect(inspect.body);
-      r.target.source = fmt::format("docker API ({}, API {})", socket_path, version.empty() ? "unversioned" : version);
+      r.target.source = fmt::format("docker API ({}, API {})", socket_path, version.empty() ? "unknown" : version);
       const std::string who = fmt::format("container {}", r.target.display());
       if (r.state.paused) fail("{} is paused; resume it first (docker unpause {})", who, r.target.name);
       if (r.state.restarting) fail("{} is restarting; try again once it is up", who);

@@ -149,7 +149,7 @@ int UnixHttpClient::wait(short events) {
   }
 }
 
-HttpResponse UnixHttpClient::get(const std::string& path) {
+void UnixHttpClient::send_get(const std::string& path) {
   std::string request = fmt::format("GET {} HTTP/1.1\r\nHost: docker\r\nUser-Agent: ctrdbg/{}\r\n\r\n", path,
                                     CTRDBG_VERSION);
   size_t sent = 0;
@@ -163,6 +163,9 @@ HttpResponse UnixHttpClient::get(const std::string& path) {
     if (n < 0) fail_errno("send to {}", path_);
     sent += static_cast<size_t>(n);
   }
+}
+
+HttpResponse UnixHttpClient::receive() {
   bool eof = false;
   for (;;) {
     size_t used = 0;

@@ -35,7 +35,13 @@ class UnixHttpClient {
  public:
   using Clock = std::chrono::steady_clock;
   UnixHttpClient(std::string socket_path, Clock::time_point deadline);
-  HttpResponse get(const std::string& path);
+  HttpResponse get(const std::string& path) {
+    send_get(path);
+    return receive();
+  }
+  // Pipelining: requests may be sent back to back; responses come in order.
+  void send_get(const std::string& path);
+  HttpResponse receive();
   const std::string& socket_path() const { return path_; }
 
  private:
