@@ -118,7 +118,9 @@ std::chrono::milliseconds parse_duration(const std::string& text) {
 std::string help_text() {
   auto options = make_options();
   return options.help() +
-         "\nTARGET is a Docker container name, full ID or unique ID prefix, or pid://N.\n"
+         "\nTARGET is a container name, full ID or unique ID prefix, looked up in every engine\n"
+         "(Docker, podman, containerd), or one engine's form: docker://NAME, podman://NAME,\n"
+         "containerd://[NS/]ID, k8s://NAMESPACE/POD[/CONTAINER], pid://N.\n"
          "Without COMMAND, a login shell from the toolset is started.\n"
          "Exit status: the command's own; 125 ctrdbg failed; 126 cannot execute;\n"
          "127 command not found; 128+N command killed by signal N.\n";

@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ctrdbg/engines/containerd.hpp"
 #include "ctrdbg/engines/docker_disk.hpp"
+#include "ctrdbg/engines/podman.hpp"
 #include "ctrdbg/procfs.hpp"
 
 namespace ctrdbg {
@@ -66,6 +68,10 @@ std::vector<Target> list_running(const std::string& docker_root) {
   DockerDiskLayout layout;
   layout.data_root = docker_root;
   std::vector<Target> all = list_docker_disk(layout);
+  for (auto& t : list_podman(PodmanLayout{})) all.push_back(std::move(t));
+  // Docker's own tasks (containerd namespace "moby") are already listed as docker.
+  for (auto& t : list_containerd_tasks(ContainerdLayout{}))
+    if (!t.name.starts_with("moby/")) all.push_back(std::move(t));
   std::sort(all.begin(), all.end(), [](const Target& a, const Target& b) {
     return std::tie(a.engine, a.name, a.id) < std::tie(b.engine, b.name, b.id);
   });

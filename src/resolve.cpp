@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "ctrdbg/docker_api.hpp"
+#include "ctrdbg/engines/containerd.hpp"
 #include "ctrdbg/engines/docker_disk.hpp"
+#include "ctrdbg/engines/podman.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/fd.hpp"
 #include "ctrdbg/procfs.hpp"
@@ -57,39 +60,112 @@ std::optional<pid_t> parse_pid_target(const std::string& target) {
   return static_cast<pid_t>(pid);
 }
 
-Resolved resolve_target(const ResolveRequest& req) {
-  Resolved out;
-  if (auto pid = parse_pid_target(req.target)) {
-    out.target = resolve_pid(*pid);
-    return out;
-  }
+namespace {
 
+// The Docker chain: the Engine API, and the on-disk state when the API cannot be asked.
+Target resolve_docker(const ResolveRequest& req, const std::string& target, std::vector<std::string>& attempts) {
   std::string api_failure;
   if (req.source != EngineSource::disk) {
     auto t0 = Clock::now();
     try {
-      out.target = resolve_via_docker_api(req.target, req.socket_path, req.timeout);
-      out.attempts.push_back(fmt::format("docker API answered in {:.1f} ms", ms_since(t0)));
-      return out;
+      Target t = resolve_via_docker_api(target, req.socket_path, req.timeout);
+      attempts.push_back(fmt::format("docker API answered in {:.1f} ms", ms_since(t0)));
+      return t;
     } catch (const EngineUnavailable& e) {
-      out.attempts.push_back(fmt::format("{} ({:.1f} ms)", e.what(), ms_since(t0)));
+      attempts.push_back(fmt::format("{} ({:.1f} ms)", e.what(), ms_since(t0)));
       if (req.source == EngineSource::api) throw;
       api_failure = e.what();
     }
   }
-
   auto t0 = Clock::now();
   try {
     DockerDiskLayout layout;
     layout.data_root = docker_data_root(req.docker_root);
-    out.target = resolve_via_docker_disk(req.target, layout);
-    out.attempts.push_back(fmt::format("docker on disk answered in {:.1f} ms", ms_since(t0)));
-    return out;
+    Target t = resolve_via_docker_disk(target, layout);
+    attempts.push_back(fmt::format("docker on disk answered in {:.1f} ms", ms_since(t0)));
+    return t;
   } catch (const Error& e) {
     if (api_failure.empty()) throw e.context("docker on disk");
     // Both sources failed: one error that says what each answered.
     throw Error(fmt::format("{}; docker on disk: {}", api_failure, e.what()));
   }
+}
+
+struct EngineAnswer {
+  std::string engine;  // "docker", "podman", "containerd", "pid"
+  std::optional<Target> target;
+  std::string error;
+};
+
+std::string qualified(const EngineAnswer& a, const std::string& target) {
+  if (a.engine == "docker") return "docker://" + target;
+  if (a.engine == "pid") return "pid://" + target;
+  return a.engine + "://" + (a.target ? a.target->name : target);
+}
+
+}  // namespace
+
+Resolved resolve_target(const ResolveRequest& req) {
+  Resolved out;
+  const std::string& target = req.target;
+  auto take = [&](Target t) {
+    out.target = std::move(t);
+    return out;
+  };
+  // Qualified forms go to one engine.
+  if (auto pid = parse_pid_target(target)) return take(resolve_pid(*pid));
+  if (target.starts_with("docker://")) return take(resolve_docker(req, target.substr(9), out.attempts));
+  if (target.starts_with("podman://")) return take(resolve_via_podman(target.substr(9), PodmanLayout{}));
+  if (target.starts_with("containerd://")) return take(resolve_via_containerd(target, ContainerdLayout{}));
+  if (target.starts_with("k8s://")) return take(resolve_via_k8s(target, ContainerdLayout{}));
+  if (target.find("://") != std::string::npos)
+    fail("'{}': unknown engine (use docker://, podman://, containerd://, k8s:// or pid://)", target);
+  if (req.source != EngineSource::automatic) return take(resolve_docker(req, target, out.attempts));
+
+  // A bare TARGET is looked up in every engine present on this host.
+  std::vector<EngineAnswer> answers;
+  auto ask = [&](const char* engine, auto&& resolve) {
+    EngineAnswer a{engine, std::nullopt, ""};
+    try {
+      a.target = resolve();
+    } catch (const EngineUnavailable& e) {
+      a.error = e.what();
+    } catch (const Error& e) {
+      a.error = e.what();
+    }
+    answers.push_back(std::move(a));
+  };
+  ask("docker", [&] { return resolve_docker(req, target, out.attempts); });
+  PodmanLayout podman;
+  if (podman_present(podman)) ask("podman", [&] { return resolve_via_podman(target, podman); });
+  ContainerdLayout containerd;
+  ask("containerd", [&] { return resolve_via_containerd(target, containerd); });
+  // A bare number that no engine knows may be a PID.
+  bool numeric = !target.empty() && target.find_first_not_of("0123456789") == std::string::npos && target.size() < 8;
+  if (numeric) ask("pid", [&] { return resolve_pid(static_cast<pid_t>(std::stol(target))); });
+
+  // The same process found through two engines (docker's containerd namespace) is one match.
+  std::vector<const EngineAnswer*> found;
+  for (const auto& a : answers) {
+    if (!a.target) continue;
+    bool same = std::any_of(found.begin(), found.end(), [&](const EngineAnswer* f) { return f->target->pid == a.target->pid; });
+    if (!same) found.push_back(&a);
+  }
+  // A bare number matching a container is the container; the PID reading is only a fallback.
+  if (found.size() > 1 && found.back()->engine == std::string("pid")) found.pop_back();
+  if (found.size() == 1) return take(*found.front()->target);
+  if (found.size() > 1) {
+    std::string forms;
+    for (const auto* f : found) forms += (forms.empty() ? "" : ", ") + qualified(*f, target);
+    fail("'{}' matches containers of several engines: {}; name one of them", target, forms);
+  }
+  // Nothing matched: one error with what each engine answered.
+  std::string why;
+  for (const auto& a : answers) {
+    std::string answer = a.error.starts_with(a.engine + ":") ? a.error : a.engine + ": " + a.error;
+    why += (why.empty() ? "" : "; ") + answer;
+  }
+  throw Error(why);
 }
 
 }  // namespace ctrdbg

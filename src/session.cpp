@@ -282,7 +282,10 @@ PinnedProcess pin_target(const Target& target) {
   if (target.start_time != 0 && target.start_time != p.start_time)
     fail("container {}: pid {} is not its process any more (start time {} != recorded {}): the PID was reused",
          target.display(), target.pid, p.start_time, target.start_time);
-  if (!target.id.empty() && !cgroup_mentions_id(*cgroup, target.id))
+  // Docker and podman name a container's cgroup after its full ID; containerd
+  // tasks may have short IDs (ctr), and are checked by start time instead.
+  bool id_in_cgroup = target.engine == "docker" || target.engine == "podman";
+  if (id_in_cgroup && !target.id.empty() && !cgroup_mentions_id(*cgroup, target.id))
     fail("container {}: pid {} does not belong to it (the PID was reused?)", target.display(), target.pid);
 
   // What was read above is the pinned process's only if it is still alive now.

@@ -262,10 +262,12 @@ Liveness check_process(const TaskRef& task, const TaskFiles& files) {
       throw e.context(runc_path + "/state.json");
     }
     if (rs.init_pid != pid)
-      fail("{}: init.pid says pid {}, runc says {} (stale state; is the task still running?)", who, pid, rs.init_pid);
+      fail("{}: init.pid says pid {}, runc says {} in {}/state.json (stale state; is the task still running?)", who,
+           pid, rs.init_pid, runc_path);
     if (rs.init_start != started)
-      fail("{}: pid {} is not its process any more (start time {} != {} recorded by runc): the PID was reused", who,
-           pid, started, rs.init_start);
+      fail("{}: pid {} is not its process any more (start time {} != {} recorded in {}/state.json): the PID was "
+           "reused",
+           who, pid, started, rs.init_start, runc_path);
     // runc removes exec.fifo when the container's process is started.
     struct stat st {};
     if (::fstatat(runc_dir.get(), "exec.fifo", &st, AT_SYMLINK_NOFOLLOW) == 0)
