@@ -127,7 +127,8 @@ class Session {
         i_stdout = n;
         p[n++] = {STDOUT_FILENO, POLLOUT, 0};
       }
-      if (::poll(p.data(), static_cast<nfds_t>(n), -1) < 0) {
+      // While an end-of-file is being passed on, the pty's mode is watched (below).
+      if (::poll(p.data(), static_cast<nfds_t>(n), eof_.active ? 50 : -1) < 0) {
         if (errno == EINTR) continue;
         fail_errno("poll");
       }
@@ -150,7 +151,7 @@ class Session {
         ssize_t r = input_.fill(STDIN_FILENO);
         if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
           stdin_open = false;
-          eof_pending_ = true;
+          start_passing_eof(master);
         }
       }
       if (i_master >= 0 && (p[i_master].revents & POLLOUT)) {
@@ -161,12 +162,7 @@ class Session {
         // EIO: every slave fd is closed; the command is gone or going. Wait for it.
         if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) master_open = false;
       }
-      if (eof_pending_ && input_.empty() && master_open) {
-        // Stdin ended: pass end-of-file as a user would type it (^D). The master's own
-        // termios is not the slave's (its c_cc are zero), so the default is used.
-        const char eof = CEOF;
-        if (::write(master, &eof, 1) == 1) eof_pending_ = false;
-      }
+      if (eof_.active && input_.empty() && master_open) pass_eof(master);
       if (i_stdout >= 0 && (p[i_stdout].revents & (POLLOUT | POLLERR | POLLHUP))) {
         if (output_.drain(STDOUT_FILENO) < 0 && errno != EAGAIN && errno != EINTR) stdout_ok = false;
       }
@@ -185,7 +181,38 @@ class Session {
   Pipe input_, output_;
   bool terminating_ = false;
   bool hang_up_ = false;
-  bool eof_pending_ = false;
+  // Stdin ended while a pty is in use: the command must see end-of-file, as when a
+  // user types ^D. In canonical mode the line discipline turns VEOF into an EOF
+  // marker; but if the command switches the pty to raw mode before reading it (a
+  // shell with line editing does at its prompt), the marker reads back as a NUL.
+  // So the slave's mode is watched through a peer fd, and VEOF is passed again
+  // whenever the mode has changed and the command has read everything queued.
+  struct {
+    bool active = false;
+    Fd slave;
+    int sent_in_mode = -1;  // -1 none yet; 0 raw; 1 canonical
+  } eof_;
+
+  void start_passing_eof(int master) {
+    eof_.active = true;
+    eof_.slave.reset(::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK));
+  }
+
+  void pass_eof(int master) {
+    termios t{};
+    int mode = 1, queued = 0;
+    char eof = CEOF;
+    if (eof_.slave && ::tcgetattr(eof_.slave.get(), &t) == 0) {
+      mode = (t.c_lflag & ICANON) ? 1 : 0;
+      if (t.c_cc[VEOF] != 0 && t.c_cc[VEOF] != _POSIX_VDISABLE) eof = static_cast<char>(t.c_cc[VEOF]);
+      if (::ioctl(eof_.slave.get(), TIOCINQ, &queued) < 0) queued = 0;
+    } else if (eof_.sent_in_mode >= 0) {
+      eof_.active = false;  // cannot watch the mode: pass it once only
+      return;
+    }
+    if (mode == eof_.sent_in_mode || queued > 0) return;
+    if (::write(master, &eof, 1) == 1) eof_.sent_in_mode = mode;
+  }
   int exit_status_ = exit_code::ctrdbg_failed;
 };
 

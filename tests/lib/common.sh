@@ -185,6 +185,19 @@ ctrdbg_main_pid() {
   done
 }
 
-# host_ctrdbg_mounts: lines of the host's mount table that mention ctrdbg (a
-# session must leave none behind: its mounts live in a private namespace).
-host_ctrdbg_mounts() { grep ctrdbg /proc/self/mountinfo || true; }
+# host_ctrdbg_mounts [PID]: lines of the mount table of PID's mount namespace (default:
+# ours, the host's) that look like a session's: a mount at or under /.ctrdbg, a
+# mount of a /.ctrdbg path, or a tmpfs as the root. A session must leave none
+# behind: its mounts live in a private namespace. (Not a plain grep for
+# "ctrdbg": other engines' state dirs on a test machine may carry the word.)
+host_ctrdbg_mounts() {
+  awk '{
+    for (i = 7; i <= NF && $i != "-"; i++) {}
+    fstype = $(i + 1)
+    if ($5 ~ /\/\.ctrdbg(\/|$)/ || $4 ~ /\/\.ctrdbg(\/|$)/ || ($5 == "/" && fstype == "tmpfs")) print
+  }' "/proc/${1:-self}/mountinfo" 2>/dev/null || true
+}
+
+# need_ctrdbg_binary: the binary under test exists (a missing build is a failure,
+# not a skip: every ctrdbg call would otherwise fail with a confusing 127).
+need_ctrdbg_binary() { [ -x "$CTRDBG" ] || fail "no ctrdbg binary at $CTRDBG (build it, or set CTRDBG)"; }

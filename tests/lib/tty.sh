@@ -31,7 +31,10 @@ tty_start() {
   tmux_ -f /dev/null new-session -d -s "$TTY_TARGET" -x "$cols" -y "$rows" \
     "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=screen PS1='outer\$ ' bash --norc --noprofile -i" ||
     fail "cannot start tmux"
-  on_exit "tmux -L '$TTY_SOCKET' kill-server >/dev/null 2>&1"
+  # kill-server leaves the socket file behind: remove it too.
+  local sock
+  sock=$(tmux_ display-message -p '#{socket_path}')
+  on_exit "tmux -L '$TTY_SOCKET' kill-server >/dev/null 2>&1; rm -f '$sock'"
   tmux_ set-option -g history-limit 20000 >/dev/null
   tty_wait_line '^outer\$' 10
 }
