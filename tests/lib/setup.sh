@@ -7,7 +7,7 @@ set -euo pipefail
 ctrdbg_packages=(
   build-essential cmake pkg-config
   libseccomp-dev libfmt-dev libcxxopts-dev nlohmann-json3-dev doctest-dev
-  docker.io busybox-static bash-static
+  docker.io podman busybox-static bash-static
   tmux bsdutils util-linux procps hyperfine time
 )
 
