@@ -59,11 +59,28 @@ bool valid_path_component(std::string_view c) {
   return std::all_of(c.begin(), c.end(), [&](char ch) { return alnum(ch) || ch == '.' || ch == '_' || ch == '-'; });
 }
 
+// A registry: host labels separated by '.', and an optional ":port".
 bool valid_domain(std::string_view d) {
-  return !d.empty() && std::all_of(d.begin(), d.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-           ch == '-' || ch == ':';
-  });
+  auto colon = d.find(':');
+  std::string_view host = d.substr(0, colon);
+  if (colon != std::string_view::npos) {
+    std::string_view port = d.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+      return false;
+  }
+  if (host.empty()) return false;
+  for (size_t start = 0;;) {
+    size_t end = host.find('.', start);
+    std::string_view label = host.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (label.empty() || label.front() == '-' || label.back() == '-' ||
+        !std::all_of(label.begin(), label.end(), [](char ch) {
+          return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-';
+        }))
+      return false;
+    if (end == std::string_view::npos) return true;
+    start = end + 1;
+  }
 }
 
 bool valid_tag(std::string_view t) {
@@ -582,9 +599,11 @@ std::optional<ImageFile> find_file_in_docker_image(const std::string& data_root,
     layer.diff_path = data_root + "/overlay2/" + cache_id + "/diff";
     Fd cache_dir = open_dir(overlay.get(), cache_id, O_NOFOLLOW);
     if (cache_dir) layer.root = open_dir(cache_dir.get(), "diff", O_NOFOLLOW);
-    if (!layer.root)
-      fail_errno("{} (layer {} of {} of image {}, named by {})", layer.diff_path, layers.size() + 1, chain.size(),
-                 shown_image, cache_path);
+    if (!layer.root) {
+      int err = errno;
+      fail("{} (layer {} of {} of image {}; its cache-id: {})", errno_message(layer.diff_path, err), layers.size() + 1,
+           chain.size(), shown_image, cache_path);
+    }
     layers.push_back(std::move(layer));
   }
 

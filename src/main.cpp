@@ -106,6 +106,8 @@ int run(int argc, char** argv) {
   if (!config.path.empty()) say(fmt::format("config {}", config.path));
   ToolsetRequest toolset_request;
   toolset_request.busybox = opt.toolbox ? opt.toolbox : config.busybox;
+  toolset_request.image = config.image;
+  toolset_request.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
   toolset_request.tools = config.tools;
   toolset_request.tools.insert(toolset_request.tools.end(), opt.tools.begin(), opt.tools.end());
   toolset_request.bash_static = config.bash_static;

@@ -10,6 +10,8 @@
 #include <algorithm>
 
 #include "ctrdbg/elf.hpp"
+#include "ctrdbg/engines/docker_disk.hpp"
+#include "ctrdbg/image_store.hpp"
 #include "ctrdbg/error.hpp"
 
 namespace ctrdbg {
@@ -55,14 +57,15 @@ std::string read_range(const ToolFile& t, std::uint64_t offset, size_t length) {
   return out;
 }
 
-Candidate open_static_binary(const std::string& path, const std::string& name, const std::string& origin) {
+Candidate open_static_binary(const std::string& path, const std::string& name, const std::string& origin,
+                             bool nofollow = false) {
   Candidate c;
   ToolFile& t = c.tool;
   t.name = name;
   t.path = path;
   t.origin = origin;
   // O_NONBLOCK: a fifo planted at the path must not hang us; it is refused below.
-  t.file.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  t.file.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0)));
   if (!t.file) fail_errno("{}", path);
   struct stat st{};
   if (::fstat(t.file.get(), &st) < 0) fail_errno("{}", path);
@@ -124,8 +127,8 @@ ToolFile inspect_static_tool(const std::string& path, const std::string& name, c
   return std::move(open_static_binary(path, name, origin).tool);
 }
 
-Toolset inspect_busybox(const std::string& path, const std::string& origin) {
-  Candidate c = open_static_binary(path, "busybox", origin);
+Toolset inspect_busybox(const std::string& path, const std::string& origin, bool nofollow) {
+  Candidate c = open_static_binary(path, "busybox", origin, nofollow);
   BusyboxInfo busybox;
   auto read = [&](std::uint64_t offset, size_t length) { return read_range(c.tool, offset, length); };
   try {
@@ -158,19 +161,43 @@ Toolset find_toolset(const ToolsetRequest& req) {
   } else {
     std::vector<std::string> refused;
     bool found = false;
-    for (const char* candidate : {"/bin/busybox", "/usr/bin/busybox"}) {
+    auto attempt = [&](const std::string& path, const std::string& origin, bool nofollow) {
       try {
-        t = inspect_busybox(candidate, "host busybox");
+        t = inspect_busybox(path, origin, nofollow);
         found = true;
-        break;
       } catch (const Error& e) {
         refused.push_back(e.what());
       }
+    };
+    // Docker's image store, read from disk: the configured image, then any busybox tag.
+    try {
+      std::string root = docker_data_root(req.docker_root);
+      std::vector<std::string> images{req.image};
+      for (auto& tag : docker_image_tags(root, "busybox"))
+        if (tag != req.image) images.push_back(std::move(tag));
+      for (const auto& image : images) {
+        std::string why;
+        auto file = find_file_in_docker_image(root, image, "bin/busybox", &why);
+        if (!file) {
+          refused.push_back(fmt::format("image {}: {}", image, why));
+          continue;
+        }
+        attempt(file->host_path, fmt::format("docker image {} ({})", image, file->image.substr(0, 19)), true);
+        if (found) break;
+      }
+    } catch (const Error& e) {
+      refused.push_back(fmt::format("docker image store: {}", e.what()));
+    }
+    for (const char* candidate : {"/bin/busybox", "/usr/bin/busybox"}) {
+      if (found) break;
+      attempt(candidate, "host busybox", false);
     }
     if (!found) {
       std::string tried;
       for (const auto& r : refused) tried += (tried.empty() ? "" : "; ") + r;
-      fail("no usable busybox (tried: {}); install one (apt install busybox-static) or pass --toolbox PATH", tried);
+      fail("no usable busybox (tried: {}); install one (apt install busybox-static), pull one (docker pull "
+           "busybox), or pass --toolbox PATH",
+           tried);
     }
     t.skipped = std::move(refused);
   }

@@ -39,19 +39,24 @@ struct Toolset {
 
 struct ToolsetRequest {
   std::optional<std::string> busybox;  // --toolbox or config toolset.busybox
+  std::string image = "busybox:latest";  // config toolset.image: looked up in Docker's image store
+  std::optional<std::string> docker_root;  // where that store is (else daemon.json, /var/lib/docker)
   std::vector<std::string> tools;      // --tools and config toolset.tools: files or directories
   bool bash_static = true;             // offer /bin/bash-static as `bash`
   std::string mount_dir = kDefaultToolDir;
 };
 
-// Finds and verifies everything. Throws Error: when no busybox fits, one message
+// Finds and verifies everything, in this order: --toolbox / toolset.busybox; the
+// Docker image store (toolset.image, then any other busybox tag), read from disk;
+// the host's /bin/busybox. Throws Error: when no busybox fits, one message
 // listing each candidate and why it was refused, and how to fix it; an extra
 // tool that is not a static binary of this architecture is refused by name.
 Toolset find_toolset(const ToolsetRequest& req);
 
 // Opens and verifies one busybox candidate: a regular file, static ELF of this
 // machine's architecture, with busybox's version banner and applet table.
-Toolset inspect_busybox(const std::string& path, const std::string& origin);
+// `nofollow`: the path's last component must not be a symlink (image layers).
+Toolset inspect_busybox(const std::string& path, const std::string& origin, bool nofollow = false);
 
 // Opens and verifies one extra tool: a regular static ELF of this architecture.
 ToolFile inspect_static_tool(const std::string& path, const std::string& name, const std::string& origin);
