@@ -34,6 +34,7 @@ constexpr std::array option_specs{
     OptionSpec{"docker-root", "DIR", "Docker's data-root for on-disk lookup (default: from daemon.json)"},
     OptionSpec{"list", nullptr, "List running containers of every engine (read from disk) and exit"},
     OptionSpec{"json", nullptr, "With --list: print JSON"},
+    OptionSpec{"show-toolset", nullptr, "Show which toolset would be used, from where, and why others were skipped"},
     OptionSpec{"v,verbose", nullptr, "Say on stderr what was resolved, from where, and what was joined"},
     OptionSpec{"h,help", nullptr, "Show this help and exit"},
     OptionSpec{"version", nullptr, "Show the version and exit"},
@@ -159,6 +160,7 @@ Options parse_cli(const std::vector<std::string>& argv) {
     out.verbose = parsed.count("verbose") > 0;
     out.list = parsed.count("list") > 0;
     out.json = parsed.count("json") > 0;
+    out.show_toolset = parsed.count("show-toolset") > 0;
     if (out.json && !out.list) fail("--json only goes with --list");
     bool t = parsed.count("tty") > 0, no_t = parsed.count("no-tty") > 0;
     if (t && no_t) fail("-t/--tty and -T/--no-tty contradict each other");
@@ -198,8 +200,9 @@ Options parse_cli(const std::vector<std::string>& argv) {
   if (out.workdir && (out.workdir->empty() || (*out.workdir)[0] != '/'))
     fail("-w '{}': the working directory must be an absolute path", *out.workdir);
 
-  if (out.list) {
-    if (target_at < argv.size()) fail("--list takes no TARGET (got '{}')", argv[target_at]);
+  if (out.list || out.show_toolset) {
+    if (target_at < argv.size())
+      fail("{} takes no TARGET (got '{}')", out.list ? "--list" : "--show-toolset", argv[target_at]);
     return out;
   }
   if (target_at >= argv.size()) fail("no TARGET given (try 'ctrdbg --help')");

@@ -121,6 +121,15 @@ int run(int argc, char** argv) {
                                                                                : *config.docker_socket;
   request.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
 
+  if (opt.show_toolset) {
+    Toolset t = find_toolset(toolset_request);
+    std::printf("busybox: %s\n  from: %s\n  version: %s\n  applets: %zu\n  mounted at: %s/bin\n",
+                t.busybox.path.c_str(), t.busybox.origin.c_str(), t.version.c_str(), t.applets.size(),
+                toolset_request.mount_dir.c_str());
+    for (const auto& e : t.extras) std::printf("extra: %s from %s (%s)\n", e.name.c_str(), e.path.c_str(), e.origin.c_str());
+    for (const auto& s : t.skipped) std::printf("skipped: %s\n", s.c_str());
+    return 0;
+  }
   if (opt.list) {
     auto targets = list_running(docker_data_root(request.docker_root));
     double uptime = 0;

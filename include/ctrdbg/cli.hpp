@@ -27,6 +27,7 @@ struct Options {
   bool verbose = false;
   bool list = false;                          // --list: no TARGET, print running containers
   bool json = false;                          // --json with --list
+  bool show_toolset = false;                  // --show-toolset: which toolset, from where, and why not the others
   bool help = false;
   bool version = false;
 };

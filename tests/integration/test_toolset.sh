@@ -109,3 +109,13 @@ assert_eq "$(stat -c %s /bin/busybox)" "$size_before" "host /bin/busybox size af
 run_ctrdbg -T "$sc" sha256sum /.ctrdbg/bin/busybox </dev/null
 assert_eq "${out%% *}" "$host_sum" "the next session's toolset"
 pass "container writes never reach the host's busybox, nor the next session (${attack% })"
+
+# --show-toolset: which toolset, from where, and why the others were skipped.
+run_ctrdbg --show-toolset
+assert_eq "$rc" 0 "--show-toolset exit status ($err)"
+assert_contains "$out" "version: BusyBox v" "--show-toolset"
+assert_contains "$out" "from: " "--show-toolset names the source"
+run_ctrdbg --show-toolset --toolbox /bin/ls
+assert_eq "$rc" 125 "--show-toolset with a dynamic --toolbox"
+assert_contains "$err" "dynamically linked" "its reason"
+pass "--show-toolset reports the choice and refusals"
