@@ -63,9 +63,15 @@ kill -CONT "$(dockerd_pid)"
 # 4. dockerd stopped with live-restore: containers keep running, the socket is gone.
 if [ "$(docker info -f '{{.LiveRestoreEnabled}}')" != true ]; then
   cfg=/etc/docker/daemon.json
-  if [ -f "$cfg" ]; then cp "$cfg" "$TEST_TMP/daemon.json.orig"; on_exit "cp '$TEST_TMP/daemon.json.orig' '$cfg'"; else
-    on_exit "rm -f '$cfg'"
-  fi
+  [ -f "$cfg" ] && cp "$cfg" "$TEST_TMP/daemon.json.orig"
+  # Put the host's config back only with dockerd running again: a dockerd that
+  # starts without live-restore would kill the containers live-restore kept alive.
+  restore_config() {
+    ctrdbg_start_docker >/dev/null 2>&1
+    if [ -f "$TEST_TMP/daemon.json.orig" ]; then cp "$TEST_TMP/daemon.json.orig" "$cfg"; else rm -f "$cfg"; fi
+    kill -HUP "$(dockerd_pid)" 2>/dev/null
+  }
+  on_exit restore_config
   python3 - "$cfg" <<'PY'
 import json, os, sys
 p = sys.argv[1]
@@ -86,3 +92,5 @@ out=$("$CTRDBG" -v -T "$name" -- cat /etc/hostname 2>"$TEST_TMP/err") || fail "d
 assert_eq "$out" "$hostname" "hostname with dockerd stopped (live-restore)"
 assert_contains "$(cat "$TEST_TMP/err")" "docker on disk answered" "-v names the source"
 pass "dockerd stopped with live-restore: resolved from disk"
+ctrdbg_start_docker >/dev/null 2>&1 || fail "dockerd did not come back"
+assert_eq "$(docker inspect -f '{{.State.Running}}' "$name")" true "the target kept running through the restart"
