@@ -88,6 +88,7 @@ Config parse_config(std::string_view text, const std::string& path) {
     Section s(*d, "docker", path);
     c.docker_socket = s.absolute_path("socket");
     c.docker_root = s.absolute_path("data_root");
+    c.docker_exec_root = s.absolute_path("exec_root");
     if (auto timeout = s.string("timeout")) {
       try {
         c.timeout = parse_duration(*timeout);

@@ -64,10 +64,8 @@ std::string format_json(const std::vector<Target>& targets, const std::vector<st
   return doc.dump(2) + "\n";
 }
 
-std::vector<Target> list_running(const std::string& docker_root) {
-  DockerDiskLayout layout;
-  layout.data_root = docker_root;
-  std::vector<Target> all = list_docker_disk(layout);
+std::vector<Target> list_running(const DockerDiskLayout& docker) {
+  std::vector<Target> all = list_docker_disk(docker);
   for (auto& t : list_podman(PodmanLayout{})) all.push_back(std::move(t));
   // Docker's own tasks (containerd namespace "moby") are already listed as docker.
   for (auto& t : list_containerd_tasks(ContainerdLayout{}))

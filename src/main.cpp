@@ -120,6 +120,7 @@ int run(int argc, char** argv) {
   request.socket_path = (docker_host && *docker_host) || !config.docker_socket ? docker_socket_path(docker_host)
                                                                                : *config.docker_socket;
   request.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
+  request.docker_exec_root = config.docker_exec_root;
 
   if (opt.show_toolset) {
     Toolset t = find_toolset(toolset_request);
@@ -131,7 +132,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (opt.list) {
-    auto targets = list_running(docker_data_root(request.docker_root));
+    auto targets = list_running(docker_layout(request.docker_root, request.docker_exec_root));
     double uptime = 0;
     if (auto text = read_small_file(AT_FDCWD, "/proc/uptime")) uptime = std::strtod(text->c_str(), nullptr);
     std::vector<std::uint64_t> uptimes;

@@ -79,8 +79,7 @@ Target resolve_docker(const ResolveRequest& req, const std::string& target, std:
   }
   auto t0 = Clock::now();
   try {
-    DockerDiskLayout layout;
-    layout.data_root = docker_data_root(req.docker_root);
+    DockerDiskLayout layout = docker_layout(req.docker_root, req.docker_exec_root);
     Target t = resolve_via_docker_disk(target, layout);
     attempts.push_back(fmt::format("docker on disk answered in {:.1f} ms", ms_since(t0)));
     return t;

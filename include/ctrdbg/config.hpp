@@ -12,6 +12,7 @@
 //   "docker": {
 //     "socket": "/var/run/docker.sock",   // the Engine API socket (DOCKER_HOST wins)
 //     "data_root": "/var/lib/docker",     // for the on-disk lookup (like --docker-root)
+//     "exec_root": "/var/run/docker",     // dockerd's exec-root: runc's and containerd's state
 //     "timeout": "1s"                     // the Engine API deadline (like --timeout)
 //   },
 //   "mount_dir": "/.ctrdbg"               // where the toolset appears in the session
@@ -34,6 +35,7 @@ struct Config {
   bool bash_static = true;
   std::optional<std::string> docker_socket;
   std::optional<std::string> docker_root;
+  std::optional<std::string> docker_exec_root;
   std::optional<std::chrono::milliseconds> timeout;
   std::string mount_dir = "/.ctrdbg";
 };

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ctrdbg/engines/docker_disk.hpp"
 #include "ctrdbg/target.hpp"
 
 namespace ctrdbg {
@@ -21,7 +22,7 @@ std::string format_uptime(std::uint64_t seconds);
 std::string format_table(const std::vector<Target>& targets, const std::vector<std::uint64_t>& uptimes);
 std::string format_json(const std::vector<Target>& targets, const std::vector<std::uint64_t>& uptimes);
 
-// Collects from every engine on this host; `docker_root` as for resolution.
-std::vector<Target> list_running(const std::string& docker_root);
+// Collects from every engine on this host.
+std::vector<Target> list_running(const DockerDiskLayout& docker);
 
 }  // namespace ctrdbg

@@ -24,6 +24,7 @@ struct ResolveRequest {
   std::chrono::milliseconds timeout{1000};
   std::string socket_path;                 // the Engine API socket
   std::optional<std::string> docker_root;  // --docker-root; else daemon.json, else /var/lib/docker
+  std::optional<std::string> docker_exec_root;  // config docker.exec_root; else daemon.json, else /var/run/docker
 };
 
 struct Resolved {

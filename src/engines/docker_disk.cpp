@@ -49,10 +49,11 @@ std::vector<std::string> container_ids(const std::string& dir) {
 
 }  // namespace
 
-std::string data_root_from_daemon_json(std::string_view text) {
+namespace {
+std::string path_from_daemon_json(std::string_view text, std::initializer_list<const char*> keys) {
   json doc = json::parse(text, nullptr, false);
   if (!doc.is_object()) throw Error("not a JSON object");
-  for (const char* key : {"data-root", "graph"}) {
+  for (const char* key : keys) {
     auto it = doc.find(key);
     if (it == doc.end()) continue;
     if (!it->is_string() || it->get<std::string>().empty() || it->get<std::string>()[0] != '/')
@@ -60,6 +61,32 @@ std::string data_root_from_daemon_json(std::string_view text) {
     return it->get<std::string>();
   }
   return "";
+}
+}  // namespace
+
+std::string data_root_from_daemon_json(std::string_view text) { return path_from_daemon_json(text, {"data-root", "graph"}); }
+std::string exec_root_from_daemon_json(std::string_view text) { return path_from_daemon_json(text, {"exec-root"}); }
+
+DockerDiskLayout docker_layout(const std::optional<std::string>& data_root, const std::optional<std::string>& exec_root,
+                               const std::string& daemon_json) {
+  DockerDiskLayout layout;
+  std::optional<std::string> text;
+  if (!data_root || !exec_root) {
+    text = read_state_file(daemon_json);
+    if (!text && errno != ENOENT) fail_errno("{}", daemon_json);
+  }
+  try {
+    std::string d = data_root ? *data_root : text ? data_root_from_daemon_json(*text) : "";
+    std::string e = exec_root ? *exec_root : text ? exec_root_from_daemon_json(*text) : "";
+    if (!d.empty()) layout.data_root = d;
+    if (!e.empty()) {
+      layout.runc_root = e + "/runtime-runc/moby";
+      layout.task_root = e + "/containerd/daemon/io.containerd.runtime.v2.task/moby";
+    }
+  } catch (const Error& e) {
+    throw e.context(daemon_json);
+  }
+  return layout;
 }
 
 std::string docker_data_root(const std::optional<std::string>& flag, const std::string& daemon_json) {

@@ -13,7 +13,7 @@ fi
 # Podman's default limits exceed this machine's hard limits; these fit.
 limits=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 name="ctrdbg-pm-$$"
-on_exit "podman rm -f -t 0 $name $name-stopped >/dev/null 2>&1"
+on_exit "podman rm -f -t 0 --ignore $name $name-stopped >/dev/null 2>&1"
 podman run -d --name "$name" "${limits[@]}" -e FROM_SPEC=podman-env -w /bin \
   localhost/ctrdbg-test/busybox:latest sleep 31400 >/dev/null || fail "podman run failed"
 pid=$(podman inspect -f '{{.State.Pid}}' "$name")

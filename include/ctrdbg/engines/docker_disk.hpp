@@ -31,6 +31,12 @@ std::string docker_data_root(const std::optional<std::string>& flag,
                              const std::string& daemon_json = "/etc/docker/daemon.json");
 std::string data_root_from_daemon_json(std::string_view json);  // "" when not set
 
+// The whole layout: data-root as above; runc's and containerd's state under
+// dockerd's exec-root (`exec_root`, else "exec-root" in daemon.json, else /var/run/docker).
+DockerDiskLayout docker_layout(const std::optional<std::string>& data_root, const std::optional<std::string>& exec_root,
+                               const std::string& daemon_json = "/etc/docker/daemon.json");
+std::string exec_root_from_daemon_json(std::string_view json);  // "" when not set
+
 // Pure parsers; each throws Error naming the file's problem.
 InspectResult parse_config_v2(std::string_view json);
 struct RuncState {
