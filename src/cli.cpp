@@ -10,6 +10,7 @@
 #include <cxxopts.hpp>
 
 #include "ctrdbg/error.hpp"
+#include "ctrdbg/relay.hpp"
 
 namespace ctrdbg {
 namespace {
@@ -30,6 +31,9 @@ constexpr std::array option_specs{
     OptionSpec{"toolbox", "PATH", "Static busybox to bring in (default: the host's busybox-static)"},
     OptionSpec{"tools", "PATH", "Extra static tool, or a directory of them, to add to the toolset; repeatable"},
     OptionSpec{"timeout", "DUR", "Deadline for the Docker Engine API (default 1s; e.g. 500ms, 2s)"},
+    OptionSpec{"timeout-cmd", "DUR", "End the command after DUR (SIGTERM, SIGKILL 5s later); exit status 124"},
+    OptionSpec{"record", "FILE", "Record the session (pty only) in asciicast v2 format to FILE"},
+    OptionSpec{"escape", "KEY", "Escape key: KEY then q ends the session (default ^]; 'none' disables)"},
     OptionSpec{"engine", "SOURCE", "Where to look the target up: api, disk or auto (default: the API, then disk)"},
     OptionSpec{"docker-root", "DIR", "Docker's data-root for on-disk lookup (default: from daemon.json)"},
     OptionSpec{"list", nullptr, "List running containers of every engine (read from disk) and exit"},
@@ -169,6 +173,15 @@ Options parse_cli(const std::vector<std::string>& argv) {
     if (parsed.count("workdir")) out.workdir = parsed["workdir"].as<std::string>();
     if (parsed.count("toolbox")) out.toolbox = parsed["toolbox"].as<std::string>();
     if (parsed.count("tools")) out.tools = parsed["tools"].as<std::vector<std::string>>();
+    if (parsed.count("timeout-cmd")) {
+      try {
+        out.command_timeout = parse_duration(parsed["timeout-cmd"].as<std::string>());
+      } catch (const Error& e) {
+        throw e.context("--timeout-cmd");
+      }
+    }
+    if (parsed.count("record")) out.record = parsed["record"].as<std::string>();
+    if (parsed.count("escape")) out.escape = parse_escape(parsed["escape"].as<std::string>());
     if (parsed.count("engine")) {
       out.engine = parsed["engine"].as<std::string>();
       if (out.engine != "api" && out.engine != "disk" && out.engine != "auto")

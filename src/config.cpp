@@ -105,6 +105,7 @@ Config parse_config(std::string_view text, const std::string& path) {
       top.wrong("mount_dir", "a directory directly under / such as \"/.ctrdbg\"");
     c.mount_dir = *dir;
   }
+  if (auto socket = top.absolute_path("audit_socket")) c.audit_socket = *socket;
   top.finish();
   return c;
 }

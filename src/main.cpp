@@ -12,12 +12,15 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "ctrdbg/audit.hpp"
 #include "ctrdbg/cli.hpp"
 #include "ctrdbg/config.hpp"
 #include "ctrdbg/container_env.hpp"
 #include "ctrdbg/docker_api.hpp"
 #include "ctrdbg/engines/docker_disk.hpp"
 #include "ctrdbg/listing.hpp"
+#include "ctrdbg/log.hpp"
+#include "ctrdbg/recording.hpp"
 #include "ctrdbg/procfs.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/namespaces.hpp"
@@ -81,8 +84,129 @@ double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
+void say(const Options& opt, const std::string& line) {
+  if (opt.verbose) log_message(LogLevel::info, line);
+}
+
+// Options on the command line win over the config file, which wins over defaults.
+ToolsetRequest toolset_request_for(const Options& opt, const Config& config) {
+  ToolsetRequest r;
+  r.busybox = opt.toolbox ? opt.toolbox : config.busybox;
+  r.image = config.image;
+  r.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
+  r.tools = config.tools;
+  r.tools.insert(r.tools.end(), opt.tools.begin(), opt.tools.end());
+  r.bash_static = config.bash_static;
+  r.mount_dir = config.mount_dir;
+  return r;
+}
+
+ResolveRequest resolve_request_for(const Options& opt, const Config& config) {
+  ResolveRequest r;
+  r.target = opt.target;
+  r.source = opt.engine == "api" ? EngineSource::api : opt.engine == "disk" ? EngineSource::disk : EngineSource::automatic;
+  r.timeout = opt.api_timeout.value_or(config.timeout.value_or(std::chrono::milliseconds(1000)));
+  const char* docker_host = std::getenv("DOCKER_HOST");
+  r.socket_path = (docker_host && *docker_host) || !config.docker_socket ? docker_socket_path(docker_host)
+                                                                         : *config.docker_socket;
+  r.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
+  r.docker_exec_root = config.docker_exec_root;
+  return r;
+}
+
+int show_toolset(const ToolsetRequest& request) {
+  Toolset t = find_toolset(request);
+  std::printf("busybox: %s\n  from: %s\n  version: %s\n  applets: %zu\n  mounted at: %s/bin\n", t.busybox.path.c_str(),
+              t.busybox.origin.c_str(), t.version.c_str(), t.applets.size(), request.mount_dir.c_str());
+  for (const auto& e : t.extras) std::printf("extra: %s from %s (%s)\n", e.name.c_str(), e.path.c_str(), e.origin.c_str());
+  for (const auto& s : t.skipped) std::printf("skipped: %s\n", s.c_str());
+  return 0;
+}
+
+int print_list(const ResolveRequest& request, bool json) {
+  auto targets = list_running(docker_layout(request.docker_root, request.docker_exec_root));
+  double uptime = 0;
+  if (auto text = read_small_file(AT_FDCWD, "/proc/uptime")) uptime = std::strtod(text->c_str(), nullptr);
+  std::vector<std::uint64_t> uptimes;
+  for (const auto& t : targets) uptimes.push_back(process_uptime(t.start_time, uptime, ::sysconf(_SC_CLK_TCK)));
+  std::string text = json ? format_json(targets, uptimes) : format_table(targets, uptimes);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
+  const bool tty = opt.tty == TtyMode::force || (opt.tty == TtyMode::automatic && ::isatty(0) && ::isatty(1));
+  if (!tty) check_stdio_for_handover();
+  if (opt.record && !tty) fail("--record {}: only a session with a pty can be recorded (add -t)", *opt.record);
+  audit.mode = tty ? "pty" : "no tty";
+
+  // 2. The requests the configuration shapes.
+  if (!config.path.empty()) say(opt, fmt::format("config {}", config.path));
+  ToolsetRequest toolset_request = toolset_request_for(opt, config);
+  ResolveRequest request = resolve_request_for(opt, config);
+  if (opt.show_toolset) return show_toolset(toolset_request);
+  if (opt.list) return print_list(request, opt.json);
+
+  // 3. Resolve the target: one question to the engine. Meanwhile, on the other
+  //    core, find the toolset, verify it without running it, and copy it into a
+  //    detached tmpfs (invisible to anyone until it is attached in the session).
+  ToolsetStager stager(toolset_request);
+  auto t0 = std::chrono::steady_clock::now();
+  Resolved resolved = resolve_target(request);
+  Target& target = resolved.target;
+  audit.engine = target.engine;
+  audit.name = target.name;
+  audit.id = target.id;
+  audit.pid = target.pid;
+  for (const auto& attempt : resolved.attempts) say(opt, attempt);
+  say(opt, fmt::format("target {} pid {}{} via {} in {:.1f} ms", target.display(), target.pid,
+                       target.image.empty() ? "" : " image " + target.image, target.source, ms_since(t0)));
+
+  // 4. Pin its process and see which namespaces differ from ours.
+  PinnedProcess pinned = pin_target(target);
+  SessionPlan plan;
+  plan.ns_flags = namespaces_to_join(pinned.pid);
+
+  // 5. The toolset, staged by now.
+  StagedToolset tools = stager.get();
+  const std::string& tool_dir = config.mount_dir;
+  write_prompt_rc(tools.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
+  say(opt, fmt::format("toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path,
+                       tools.info.busybox.origin, tools.info.version, tools.info.applets.size(), tool_dir));
+  for (const auto& extra : tools.info.extras)
+    say(opt, fmt::format("toolset: {} from {} ({})", extra.name, extra.path, extra.origin));
+  for (const auto& skipped : tools.info.skipped) say(opt, fmt::format("toolset: skipped {}", skipped));
+
+  // 6. The command, its environment and working directory, as docker exec would set them.
+  plan.tty = tty;
+  plan.have_size = plan.tty && terminal_size(&plan.size, STDIN_FILENO, STDOUT_FILENO);
+  bool default_shell = opt.command.empty();
+  plan.argv = default_shell ? std::vector<std::string>{tool_dir + "/bin/sh", "-l"} : opt.command;
+  plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv, tool_dir});
+  plan.tool_dir_name = tool_dir.substr(1);
+  plan.workdir = working_directory(target, opt.workdir);
+  RelayOptions relay;
+  relay.command_timeout = opt.command_timeout;
+  relay.escape_char = opt.escape;
+  Recorder recorder;
+  if (opt.record) {
+    recorder.open(*opt.record, plan.have_size ? plan.size.ws_col : 80, plan.have_size ? plan.size.ws_row : 24,
+                  host_getenv("TERM").value_or("xterm"));
+    relay.recorder = &recorder;
+  }
+
+  // 7. Cross over (helper + command), then relay until the command ends.
+  block_session_signals();
+  auto t1 = std::chrono::steady_clock::now();
+  RunningSession session = start_session(plan, pinned, std::move(tools.root));
+  say(opt, fmt::format("joined {} with {}; command pid {} started in {:.1f} ms ({})", namespace_names(plan.ns_flags),
+                       session.join_method, session.command_pid, ms_since(t1), plan.tty ? "pty" : "no tty"));
+  return relay_session(session, relay);
+}
+
 int run(int argc, char** argv) {
   // 1. Parse and check every option before anything changes state.
+  log_set_journal(stderr_is_journal(std::getenv("JOURNAL_STREAM")));
   Options opt = parse_cli(std::vector<std::string>(argv, argv + argc));
   if (opt.help) {
     std::fputs(help_text().c_str(), stdout);
@@ -94,96 +218,31 @@ int run(int argc, char** argv) {
   }
   mark_inherited_fds_cloexec();
   if (::geteuid() != 0) fail("must run as root (it joins another process's namespaces); try: sudo ctrdbg ...");
-  auto say = [&](const std::string& line) {
-    if (opt.verbose) std::fprintf(stderr, "ctrdbg: %s\n", line.c_str());
-  };
-
-  const bool tty = opt.tty == TtyMode::force || (opt.tty == TtyMode::automatic && ::isatty(0) && ::isatty(1));
-  if (!tty) check_stdio_for_handover();
-
-  // 2. The configuration file; options on the command line win over it.
   Config config = load_config(std::getenv("CTRDBG_CONFIG"));
-  if (!config.path.empty()) say(fmt::format("config {}", config.path));
-  ToolsetRequest toolset_request;
-  toolset_request.busybox = opt.toolbox ? opt.toolbox : config.busybox;
-  toolset_request.image = config.image;
-  toolset_request.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
-  toolset_request.tools = config.tools;
-  toolset_request.tools.insert(toolset_request.tools.end(), opt.tools.begin(), opt.tools.end());
-  toolset_request.bash_static = config.bash_static;
-  toolset_request.mount_dir = config.mount_dir;
-  ResolveRequest request;
-  request.target = opt.target;
-  request.source = opt.engine == "api" ? EngineSource::api : opt.engine == "disk" ? EngineSource::disk : EngineSource::automatic;
-  request.timeout = opt.api_timeout.value_or(config.timeout.value_or(std::chrono::milliseconds(1000)));
-  const char* docker_host = std::getenv("DOCKER_HOST");
-  request.socket_path = (docker_host && *docker_host) || !config.docker_socket ? docker_socket_path(docker_host)
-                                                                               : *config.docker_socket;
-  request.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
-  request.docker_exec_root = config.docker_exec_root;
-
-  if (opt.show_toolset) {
-    Toolset t = find_toolset(toolset_request);
-    std::printf("busybox: %s\n  from: %s\n  version: %s\n  applets: %zu\n  mounted at: %s/bin\n",
-                t.busybox.path.c_str(), t.busybox.origin.c_str(), t.version.c_str(), t.applets.size(),
-                toolset_request.mount_dir.c_str());
-    for (const auto& e : t.extras) std::printf("extra: %s from %s (%s)\n", e.name.c_str(), e.path.c_str(), e.origin.c_str());
-    for (const auto& s : t.skipped) std::printf("skipped: %s\n", s.c_str());
-    return 0;
-  }
-  if (opt.list) {
-    auto targets = list_running(docker_layout(request.docker_root, request.docker_exec_root));
-    double uptime = 0;
-    if (auto text = read_small_file(AT_FDCWD, "/proc/uptime")) uptime = std::strtod(text->c_str(), nullptr);
-    std::vector<std::uint64_t> uptimes;
-    for (const auto& t : targets) uptimes.push_back(process_uptime(t.start_time, uptime, ::sysconf(_SC_CLK_TCK)));
-    std::string text = opt.json ? format_json(targets, uptimes) : format_table(targets, uptimes);
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return 0;
+  if (opt.list || opt.show_toolset) {
+    AuditRecord unused;
+    return run_session(opt, config, unused);
   }
 
-  // 3. Resolve the target: one question to the engine. Meanwhile, on the other
-  //    core, find the toolset, verify it without running it, and copy it into a
-  //    detached tmpfs (invisible to anyone until it is attached in the session).
-  ToolsetStager stager(toolset_request);
+  // Every session leaves one line in the system log, however it ends.
+  AuditRecord audit;
+  fill_audit_identity(audit);
+  audit.target = opt.target;
+  audit.command = opt.command;
+  audit.start = std::chrono::system_clock::now();
   auto t0 = std::chrono::steady_clock::now();
-  Resolved resolved = resolve_target(request);
-  Target& target = resolved.target;
-  for (const auto& attempt : resolved.attempts) say(attempt);
-  say(fmt::format("target {} pid {}{} via {} in {:.1f} ms", target.display(), target.pid,
-                  target.image.empty() ? "" : " image " + target.image, target.source, ms_since(t0)));
-
-  // 4. Pin its process and see which namespaces differ from ours.
-  PinnedProcess pinned = pin_target(target);
-  SessionPlan plan;
-  plan.ns_flags = namespaces_to_join(pinned.pid);
-
-  // 5. The toolset, staged by now.
-  StagedToolset tools = stager.get();
-  const std::string& tool_dir = config.mount_dir;
-  write_prompt_rc(tools.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
-  say(fmt::format("toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path, tools.info.busybox.origin,
-                  tools.info.version, tools.info.applets.size(), tool_dir));
-  for (const auto& extra : tools.info.extras)
-    say(fmt::format("toolset: {} from {} ({})", extra.name, extra.path, extra.origin));
-  for (const auto& skipped : tools.info.skipped) say(fmt::format("toolset: skipped {}", skipped));
-
-  // 6. The command, its environment and working directory, as docker exec would set them.
-  plan.tty = tty;
-  plan.have_size = plan.tty && terminal_size(&plan.size, STDIN_FILENO, STDOUT_FILENO);
-  bool default_shell = opt.command.empty();
-  plan.argv = default_shell ? std::vector<std::string>{tool_dir + "/bin/sh", "-l"} : opt.command;
-  plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv, tool_dir});
-  plan.tool_dir_name = tool_dir.substr(1);
-  plan.workdir = working_directory(target, opt.workdir);
-
-  // 7. Cross over (helper + command), then relay until the command ends.
-  block_session_signals();
-  auto t1 = std::chrono::steady_clock::now();
-  RunningSession session = start_session(plan, pinned, std::move(tools.root));
-  say(fmt::format("joined {} with {}; command pid {} started in {:.1f} ms ({})", namespace_names(plan.ns_flags),
-                  session.join_method, session.command_pid, ms_since(t1), plan.tty ? "pty" : "no tty"));
-  return relay_session(session);
+  auto finish = [&](int status) {
+    audit.exit_status = status;
+    audit.duration_s = ms_since(t0) / 1000.0;
+    send_audit(audit, config.audit_socket.c_str());
+    return status;
+  };
+  try {
+    return finish(run_session(opt, config, audit));
+  } catch (const Error& e) {
+    finish(e.exit_code());
+    throw;
+  }
 }
 
 }  // namespace
@@ -193,10 +252,10 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const ctrdbg::Error& e) {
-    std::fprintf(stderr, "ctrdbg: error: %s\n", e.what());
+    ctrdbg::log_message(ctrdbg::LogLevel::error, e.what());
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ctrdbg: error: %s\n", e.what());
+    ctrdbg::log_message(ctrdbg::LogLevel::error, e.what());
     return ctrdbg::exit_code::ctrdbg_failed;
   }
 }

@@ -9,7 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <optional>
 #include <cstring>
 #include <memory>
 
@@ -37,6 +40,14 @@ struct Pipe {
   char data[kCapacity];
   size_t start = 0, end = 0;
   bool empty() const { return start == end; }
+  void push(char c) {
+    if (end == kCapacity && start > 0) {
+      std::memmove(data, data + start, end - start);
+      end -= start;
+      start = 0;
+    }
+    if (end < kCapacity) data[end++] = c;
+  }
   bool full() const { return end == kCapacity && start == 0; }
   size_t pending() const { return end - start; }
   // Reads what fits; returns the read() result (0 = EOF, -1 = error/EAGAIN).
@@ -58,9 +69,11 @@ struct Pipe {
   }
 };
 
+using Clock = std::chrono::steady_clock;
+
 class Session {
  public:
-  explicit Session(RunningSession& s) : s_(s) {}
+  Session(RunningSession& s, const RelayOptions& o) : s_(s), o_(o) {}
 
   void signal_command(int sig) {
     if (s_.command_pidfd) {
@@ -91,7 +104,50 @@ class Session {
     return false;
   }
 
+  // Milliseconds until the next timer (command timeout, kill grace), -1 for none.
+  int next_timer_ms() const {
+    std::optional<Clock::time_point> next;
+    if (kill_at_) next = *kill_at_;
+    else if (term_at_ && !timed_out_) next = *term_at_;
+    if (!next) return -1;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*next - Clock::now()).count();
+    return ms < 0 ? 0 : static_cast<int>(std::min<long long>(ms + 1, 1 << 30));
+  }
+
+  void fire_timers() {
+    auto now = Clock::now();
+    if (term_at_ && !timed_out_ && now >= *term_at_) {
+      timed_out_ = true;
+      signal_command(SIGTERM);
+      kill_at_ = now + kKillGrace;
+    } else if (kill_at_ && now >= *kill_at_) {
+      signal_command(SIGKILL);
+      kill_at_.reset();
+    }
+  }
+
+  // Copies operator input into the pty buffer, watching for the escape sequence.
+  void take_input(const char* data, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      unsigned char c = static_cast<unsigned char>(data[i]);
+      if (escape_pending_) {
+        escape_pending_ = false;
+        if (c == 'q' || c == '.') {
+          escaped_ = true;
+          return;
+        }
+        input_.push(static_cast<char>(o_.escape_char));
+        if (c == o_.escape_char) continue;
+      } else if (escape_on_ && c == o_.escape_char) {
+        escape_pending_ = true;
+        continue;
+      }
+      input_.push(static_cast<char>(c));
+    }
+  }
+
   int run() {
+    if (o_.command_timeout) term_at_ = Clock::now() + *o_.command_timeout;
     sigset_t set = session_signals();
     Fd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!sfd) fail_errno("signalfd");
@@ -101,12 +157,23 @@ class Session {
     TermiosGuard raw;
     const int master = s_.pty_master.get();
     bool stdin_open = master >= 0;
-    if (master >= 0 && ::isatty(STDIN_FILENO)) raw.make_raw(STDIN_FILENO);
+    if (master >= 0 && ::isatty(STDIN_FILENO)) {
+      raw.make_raw(STDIN_FILENO);
+      escape_on_ = o_.escape_char >= 0;
+    }
 
     bool master_open = master >= 0;
     bool helper_done = false;
     bool stdout_ok = true;
     while (!helper_done) {
+      if (escaped_ && !escape_done_) {
+        // The operator's way out of a stuck session: hang up and kill the command.
+        escape_done_ = true;
+        static const char note[] = "\r\nctrdbg: session ended by the escape sequence\r\n";
+        [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, note, sizeof note - 1);
+        hang_up_ = true;
+        signal_command(SIGKILL);
+      }
       if (hang_up_ && master_open) {
         s_.pty_master.reset();  // the command's session gets SIGHUP, as when a terminal goes away
         master_open = stdin_open = false;
@@ -128,10 +195,13 @@ class Session {
         p[n++] = {STDOUT_FILENO, POLLOUT, 0};
       }
       // While an end-of-file is being passed on, the pty's mode is watched (below).
-      if (::poll(p.data(), static_cast<nfds_t>(n), eof_.active ? 50 : -1) < 0) {
+      int timeout = next_timer_ms();
+      if (eof_.active && (timeout < 0 || timeout > 50)) timeout = 50;
+      if (::poll(p.data(), static_cast<nfds_t>(n), timeout) < 0) {
         if (errno == EINTR) continue;
         fail_errno("poll");
       }
+      fire_timers();
 
       if (p[0].revents & POLLIN) {
         signalfd_siginfo si;
@@ -141,14 +211,21 @@ class Session {
             if (reap_helper()) helper_done = true;
           } else if (sig == SIGWINCH) {
             winsize ws{};
-            if (master_open && terminal_size(&ws, STDIN_FILENO, STDOUT_FILENO)) ::ioctl(master, TIOCSWINSZ, &ws);
+            if (master_open && terminal_size(&ws, STDIN_FILENO, STDOUT_FILENO)) {
+              ::ioctl(master, TIOCSWINSZ, &ws);
+              if (o_.recorder) o_.recorder->resize(ws.ws_col, ws.ws_row);
+            }
           } else {
             on_terminating_signal(sig);
           }
         }
       }
       if (i_stdin >= 0 && p[i_stdin].revents) {
-        ssize_t r = input_.fill(STDIN_FILENO);
+        char chunk[4096];
+        // Room for what is read plus a held-back escape byte.
+        size_t room = std::min(sizeof chunk, Pipe::kCapacity - input_.pending() - 1);
+        ssize_t r = room > 0 ? ::read(STDIN_FILENO, chunk, room) : -1;
+        if (r > 0) take_input(chunk, static_cast<size_t>(r));
         if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
           stdin_open = false;
           start_passing_eof(master);
@@ -159,6 +236,7 @@ class Session {
       }
       if (i_master >= 0 && (p[i_master].revents & (POLLIN | POLLHUP | POLLERR))) {
         ssize_t r = output_.fill(master);
+        if (r > 0 && o_.recorder) o_.recorder->output(std::string_view(output_.data + output_.end - r, static_cast<size_t>(r)));
         // EIO: every slave fd is closed; the command is gone or going. Wait for it.
         if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) master_open = false;
       }
@@ -169,16 +247,25 @@ class Session {
     }
     // The command has exited: pass on what the pty still holds, then stop.
     while (stdout_ok) {
-      if (output_.empty() && (!master_open || output_.fill(master) <= 0)) break;
+      if (output_.empty()) {
+        ssize_t r = master_open ? output_.fill(master) : 0;
+        if (r <= 0) break;
+        if (o_.recorder) o_.recorder->output(std::string_view(output_.data + output_.end - r, static_cast<size_t>(r)));
+      }
       if (output_.drain(STDOUT_FILENO) < 0 && errno != EINTR) stdout_ok = false;
     }
     raw.restore();
-    return exit_status_;
+    if (o_.recorder) o_.recorder->close();
+    return timed_out_ ? kTimedOutStatus : exit_status_;
   }
 
  private:
   RunningSession& s_;
+  const RelayOptions& o_;
   Pipe input_, output_;
+  std::optional<Clock::time_point> term_at_, kill_at_;
+  bool timed_out_ = false;
+  bool escape_on_ = false, escape_pending_ = false, escaped_ = false, escape_done_ = false;
   bool terminating_ = false;
   bool hang_up_ = false;
   // Stdin ended while a pty is in use: the command must see end-of-file, as when a
@@ -223,8 +310,20 @@ void block_session_signals() {
   if (::sigprocmask(SIG_BLOCK, &set, nullptr) < 0) fail_errno("sigprocmask");
 }
 
-int relay_session(RunningSession& session) {
-  auto s = std::make_unique<Session>(session);  // the buffers are 128 KiB: keep them off the stack
+int parse_escape(const std::string& text) {
+  if (text == "none") return -1;
+  if (text.size() == 1 && static_cast<unsigned char>(text[0]) < 0x80) return static_cast<unsigned char>(text[0]);
+  if (text.size() == 2 && text[0] == '^') {
+    char c = text[1];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c >= '@' && c <= '_') return c - '@';
+    if (c == '?') return 0x7f;
+  }
+  fail("--escape '{}': expected a character, ^X caret notation, or none", text);
+}
+
+int relay_session(RunningSession& session, const RelayOptions& options) {
+  auto s = std::make_unique<Session>(session, options);  // the buffers are 128 KiB: keep them off the stack
   return s->run();
 }
 

@@ -27,7 +27,10 @@ struct Options {
   bool verbose = false;
   bool list = false;                          // --list: no TARGET, print running containers
   bool json = false;                          // --json with --list
-  bool show_toolset = false;                  // --show-toolset: which toolset, from where, and why not the others
+  bool show_toolset = false;
+  std::optional<std::chrono::milliseconds> command_timeout;  // --timeout-cmd
+  int escape = 0x1d;                          // --escape (^] by default; -1: none)
+  std::optional<std::string> record;          // --record FILE                  // --show-toolset: which toolset, from where, and why not the others
   bool help = false;
   bool version = false;
 };

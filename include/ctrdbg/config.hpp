@@ -15,7 +15,8 @@
 //     "exec_root": "/var/run/docker",     // dockerd's exec-root: runc's and containerd's state
 //     "timeout": "1s"                     // the Engine API deadline (like --timeout)
 //   },
-//   "mount_dir": "/.ctrdbg"               // where the toolset appears in the session
+//   "mount_dir": "/.ctrdbg",              // where the toolset appears in the session
+//   "audit_socket": "/dev/log"            // the syslog socket for the per-session audit line
 // }
 #pragma once
 
@@ -38,6 +39,7 @@ struct Config {
   std::optional<std::string> docker_exec_root;
   std::optional<std::chrono::milliseconds> timeout;
   std::string mount_dir = "/.ctrdbg";
+  std::string audit_socket = "/dev/log";
 };
 
 // Pure: parses the file's text; `path` only names it in errors. Throws Error.

@@ -11,13 +11,35 @@
 //     SIGTERM but not a hangup); a second such signal kills the command.
 #pragma once
 
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "ctrdbg/recording.hpp"
 #include "ctrdbg/session.hpp"
 
 namespace ctrdbg {
 
+struct RelayOptions {
+  // --timeout-cmd: the command gets SIGTERM when it runs this long, SIGKILL
+  // kKillGrace later, and ctrdbg then exits 124.
+  std::optional<std::chrono::milliseconds> command_timeout;
+  // The operator's escape: this byte, then 'q' (or '.'), ends the session from the
+  // terminal; the byte twice sends it once. -1: no escape. Only with a pty on a
+  // terminal.
+  int escape_char = 0x1d;  // ^]
+  Recorder* recorder = nullptr;  // --record
+};
+
+inline constexpr std::chrono::seconds kKillGrace{5};
+inline constexpr int kTimedOutStatus = 124;  // as timeout(1)
+
+// "^]" (caret notation), a single character, or "none" -> the byte or -1. Throws Error.
+int parse_escape(const std::string& text);
+
 // The signals main() must block before start_session().
 void block_session_signals();
 
-int relay_session(RunningSession& session);
+int relay_session(RunningSession& session, const RelayOptions& options);
 
 }  // namespace ctrdbg
