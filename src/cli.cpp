@@ -127,7 +127,7 @@ std::string help_text() {
          "(Docker, podman, containerd), or one engine's form: docker://NAME, podman://NAME,\n"
          "containerd://[NS/]ID, k8s://NAMESPACE/POD[/CONTAINER], pid://N.\n"
          "Without COMMAND, a login shell from the toolset is started.\n"
-         "Exit status: the command's own; 125 ctrdbg failed; 126 cannot execute;\n"
+         "Exit status: the command's own; 124 --timeout-cmd ran out; 125 ctrdbg failed; 126 cannot execute;\n"
          "127 command not found; 128+N command killed by signal N.\n";
 }
 
