@@ -70,17 +70,20 @@ InspectResult parse_container_inspect(std::string_view text) {
   t.pid = static_cast<pid_t>(out.state.pid);
 
   auto config = doc.find("Config");
-  if (config != doc.end() && config->is_object()) {
-    auto env = config->find("Env");
-    if (env != config->end() && env->is_array())
-      for (const auto& e : *env)
-        if (e.is_string()) t.env.push_back(e.get<std::string>());
-    t.working_dir = string_or_empty(*config, "WorkingDir");
-    t.user = string_or_empty(*config, "User");
-    t.hostname = string_or_empty(*config, "Hostname");
-    t.image = string_or_empty(*config, "Image");
-  }
+  if (config != doc.end()) read_container_config(*config, t);
   return out;
+}
+
+void read_container_config(const nlohmann::json& config, Target& t) {
+  if (!config.is_object()) return;
+  auto env = config.find("Env");
+  if (env != config.end() && env->is_array())
+    for (const auto& e : *env)
+      if (e.is_string()) t.env.push_back(e.get<std::string>());
+  t.working_dir = string_or_empty(config, "WorkingDir");
+  t.user = string_or_empty(config, "User");
+  t.hostname = string_or_empty(config, "Hostname");
+  t.image = string_or_empty(config, "Image");
 }
 
 std::string api_version_from_ping(const std::string& value) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "ctrdbg/target.hpp"
 
 namespace ctrdbg {
@@ -28,6 +30,9 @@ struct InspectResult {
   ContainerState state;
 };
 InspectResult parse_container_inspect(std::string_view json);
+// The "Config" object both the Engine API and config.v2.json carry: Env,
+// WorkingDir, User, Hostname, Image into `t` (absent or mistyped members skipped).
+void read_container_config(const nlohmann::json& config, Target& t);
 // "API version from the /_ping headers: a 1.x version string, or "" when absent.
 std::string api_version_from_ping(const std::string& header_value);
 // For an ambiguous prefix: "id (name)" for every container whose ID starts with prefix.

@@ -130,16 +130,7 @@ InspectResult parse_config_v2(std::string_view text) {
   if (out.state.pid < 0 || out.state.pid > (1L << 22)) throw Error("implausible \"State.Pid\"");
   t.pid = static_cast<pid_t>(out.state.pid);
   auto config = doc.find("Config");
-  if (config != doc.end() && config->is_object()) {
-    auto env = config->find("Env");
-    if (env != config->end() && env->is_array())
-      for (const auto& e : *env)
-        if (e.is_string()) t.env.push_back(e.get<std::string>());
-    t.working_dir = string_member(*config, "WorkingDir");
-    t.user = string_member(*config, "User");
-    t.hostname = string_member(*config, "Hostname");
-    t.image = string_member(*config, "Image");
-  }
+  if (config != doc.end()) read_container_config(*config, t);
   return out;
 }
 
