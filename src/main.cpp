@@ -92,6 +92,7 @@ void say(const Options& opt, const std::string& line) {
 ToolsetRequest toolset_request_for(const Options& opt, const Config& config) {
   ToolsetRequest r;
   r.busybox = opt.toolbox ? opt.toolbox : config.busybox;
+  if (!opt.toolbox && config.busybox) r.busybox_origin = "config toolset.busybox (" + config.path + ")";
   r.image = config.image;
   r.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
   r.tools = config.tools;

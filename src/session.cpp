@@ -291,7 +291,9 @@ PinnedProcess pin_target(const Target& target) {
   // What was read above is the pinned process's only if it is still alive now.
   bool alive;
   if (p.pidfd) {
-    alive = ::syscall(SYS_pidfd_send_signal, p.pidfd.get(), 0, nullptr, 0) == 0;
+    // EPERM (no CAP_KILL over another user's process, e.g. under a restricted
+    // systemd unit) still says the process exists.
+    alive = ::syscall(SYS_pidfd_send_signal, p.pidfd.get(), 0, nullptr, 0) == 0 || errno == EPERM;
   } else {
     auto again = read_small_file(proc.get(), "stat");
     alive = again && parse_stat_start_time(*again) == p.start_time;

@@ -154,7 +154,7 @@ Toolset find_toolset(const ToolsetRequest& req) {
   Toolset t;
   if (req.busybox) {
     try {
-      t = inspect_busybox(*req.busybox, "--toolbox");
+      t = inspect_busybox(*req.busybox, req.busybox_origin);
     } catch (const Error& e) {
       throw e.context("toolbox");
     }

@@ -39,6 +39,7 @@ struct Toolset {
 
 struct ToolsetRequest {
   std::optional<std::string> busybox;  // --toolbox or config toolset.busybox
+  std::string busybox_origin = "--toolbox";  // which of the two, for messages
   std::string image = "busybox:latest";  // config toolset.image: looked up in Docker's image store
   std::optional<std::string> docker_root;  // where that store is (else daemon.json, /var/lib/docker)
   std::vector<std::string> tools;      // --tools and config toolset.tools: files or directories

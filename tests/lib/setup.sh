@@ -9,6 +9,7 @@ ctrdbg_packages=(
   libseccomp-dev libfmt-dev libcxxopts-dev nlohmann-json3-dev doctest-dev
   docker.io podman busybox-static bash-static
   tmux bsdutils util-linux procps hyperfine time
+  groff-base man-db zsh bash-completion systemd python3
 )
 
 ctrdbg_install_packages() {
