@@ -62,6 +62,9 @@ Config parse_config(std::string_view text, const std::string& path) {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
     fail("{}: not valid JSON (byte {})", path, e.byte);
+  } catch (const json::exception& e) {
+    // e.g. a number too large for a double ("1e400")
+    fail("{}: not valid JSON ({})", path, e.what());
   }
   Config c;
   c.path = path;

@@ -174,6 +174,9 @@ std::optional<ElfSection> find_elf_section(const ElfInfo& elf, std::string_view 
   size_t shdr_size = elf.is_64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
   if (elf.shoff == 0 || elf.shnum == 0) return std::nullopt;
   if (elf.shentsize < shdr_size || elf.shstrndx >= elf.shnum) throw Error("malformed ELF section headers");
+  // Real binaries have tens of sections; a table this large is a hostile header,
+  // and reading it would allocate up to 4 GiB.
+  if (static_cast<size_t>(elf.shentsize) * elf.shnum > (1u << 20)) throw Error("ELF section header table too large");
   std::string table = read(elf.shoff, static_cast<size_t>(elf.shentsize) * elf.shnum);
   if (table.size() < static_cast<size_t>(elf.shentsize) * elf.shnum) throw Error("truncated ELF section headers");
   bool le = elf.little_endian;

@@ -113,6 +113,7 @@ std::optional<HttpResponse> parse_http_response(std::string_view bytes, bool eof
   }
   // No length: the body runs until the peer closes.
   if (!eof) return need_more();
+  if (bytes.size() > max_bytes) throw Error(fmt::format("HTTP response exceeds {} bytes", max_bytes));
   r.body.assign(body);
   if (consumed) *consumed = bytes.size();
   return r;

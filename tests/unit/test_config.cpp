@@ -76,3 +76,8 @@ TEST_CASE("config: load_config reads CTRDBG_CONFIG, which must exist") {
   std::remove(path.c_str());
   CHECK_THROWS_WITH_AS(load_config(path.c_str()), doctest::Contains("No such file"), Error);
 }
+
+TEST_CASE("config: a number too large for a double is an error, not a crash (fuzz finding)") {
+  CHECK(config_error("1e400").find("not valid JSON") != std::string::npos);
+  CHECK(config_error(R"({"docker": {"timeout": 1e400}})").find("not valid JSON") != std::string::npos);
+}

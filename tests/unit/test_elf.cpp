@@ -506,3 +506,19 @@ TEST_CASE("plausible_applet_name") {
   }
   CHECK_FALSE(plausible_applet_name("a\0b"s));
 }
+
+TEST_CASE("elf: a section header table claiming gigabytes is refused before reading (fuzz finding)") {
+  ctrdbg::ElfInfo info;
+  info.is_64 = true;
+  info.shoff = 64;
+  info.shentsize = 0xffff;
+  info.shnum = 0xffff;
+  info.shstrndx = 1;
+  bool read_called = false;
+  auto read = [&](std::uint64_t, size_t) {
+    read_called = true;
+    return std::string();
+  };
+  CHECK_THROWS_AS(ctrdbg::find_elf_section(info, ".rodata", read), ctrdbg::Error);
+  CHECK_FALSE(read_called);
+}

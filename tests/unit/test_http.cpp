@@ -291,3 +291,9 @@ TEST_CASE("http: responses larger than max_bytes") {
   std::string unbounded = "HTTP/1.1 200 OK\r\n\r\n" + std::string(200, 'u');
   CHECK_THROWS_AS(parse_http_response(unbounded, false, nullptr, 100), Error);
 }
+
+TEST_CASE("http: a body without length that exceeds the limit is refused at EOF (fuzz finding)") {
+  std::string response = "HTTP/1.1 200 OK\r\n\r\n" + std::string(64, 'x');
+  CHECK_THROWS_AS(ctrdbg::parse_http_response(response, true, nullptr, 32), ctrdbg::Error);
+  CHECK(ctrdbg::parse_http_response(response, true, nullptr, 1024)->body.size() == 64);
+}
