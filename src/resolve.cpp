@@ -137,7 +137,10 @@ Resolved resolve_target(const ResolveRequest& req) {
   ask("docker", [&] { return resolve_docker(req, target, out.attempts); });
   PodmanLayout podman;
   if (podman_present(podman)) ask("podman", [&] { return resolve_via_podman(target, podman); });
+  // Docker's own containerd (its tasks are Docker's containers, which Docker
+  // answers for) is left out here; containerd://moby/ID still reaches it.
   ContainerdLayout containerd;
+  containerd.task_roots = {containerd.task_roots.front()};
   ask("containerd", [&] { return resolve_via_containerd(target, containerd); });
   // A bare number that no engine knows may be a PID.
   bool numeric = !target.empty() && target.find_first_not_of("0123456789") == std::string::npos && target.size() < 8;
@@ -150,8 +153,11 @@ Resolved resolve_target(const ResolveRequest& req) {
     bool same = std::any_of(found.begin(), found.end(), [&](const EngineAnswer* f) { return f->target->pid == a.target->pid; });
     if (!same) found.push_back(&a);
   }
-  // A bare number matching a container is the container; the PID reading is only a fallback.
-  if (found.size() > 1 && found.back()->engine == std::string("pid")) found.pop_back();
+  // A bare number matching a container is the container; the PID reading is only
+  // a fallback, also when an engine found several containers with that prefix.
+  bool ambiguous = std::any_of(answers.begin(), answers.end(),
+                               [](const EngineAnswer& a) { return a.error.find("ambiguous") != std::string::npos; });
+  if (!found.empty() && found.back()->engine == std::string("pid") && (found.size() > 1 || ambiguous)) found.pop_back();
   if (found.size() == 1) return take(*found.front()->target);
   if (found.size() > 1) {
     std::string forms;
@@ -161,6 +167,7 @@ Resolved resolve_target(const ResolveRequest& req) {
   // Nothing matched: one error with what each engine answered.
   std::string why;
   for (const auto& a : answers) {
+    if (a.error.empty()) continue;  // a PID reading passed over for an engine's answer
     std::string answer = a.error.starts_with(a.engine + ":") ? a.error : a.engine + ": " + a.error;
     why += (why.empty() ? "" : "; ") + answer;
   }

@@ -110,16 +110,17 @@ void exec_command(const ChildContext& ctx) {
   errno = saw_eacces ? EACCES : ENOENT;
 }
 
-[[noreturn]] void command_main(const ChildContext& ctx, int pty_master, int pty_slave) {
+[[noreturn]] void command_main(const ChildContext& ctx, int pty_master, int pty_slave, pid_t expected_ppid) {
   StepFailure f;
   auto failed = [&](const char* step, const char* detail) {
     step_fail(&f, step, detail, errno);
     report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
   };
-  // The helper lives outside this PID namespace, so while it is alive our parent
-  // is invisible here and getppid() is 0. If it has died, we must not run.
+  // If the helper has died already, we must not run. When a PID namespace was
+  // joined, the helper lives outside it and getppid() is 0 while it is alive;
+  // otherwise (--pid=host, pid://) it is the helper's own PID.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != 0) ::_exit(exit_code::ctrdbg_failed);
+  if (::getppid() != expected_ppid) ::_exit(exit_code::ctrdbg_failed);
 
   sigset_t none;
   sigemptyset(&none);
@@ -184,9 +185,10 @@ void exec_command(const ChildContext& ctx) {
   // vfork: the command shares our memory until its execve, so no page is copied
   // (page faults are the dominant cost of a session on some VMs). command_main
   // only makes system calls and never returns.
+  const pid_t expected_ppid = (ctx.plan->ns_flags & CLONE_NEWPID) ? 0 : ::getpid();
   pid_t child = ::vfork();
   if (child < 0) failed_errno("fork the command");
-  if (child == 0) command_main(ctx, master, slave);
+  if (child == 0) command_main(ctx, master, slave, expected_ppid);
 
   Message ready;
   ready.kind = MessageKind::ready;

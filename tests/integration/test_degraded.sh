@@ -61,18 +61,19 @@ pass "stale state is refused: $(cat "$TEST_TMP/err")"
 kill -CONT "$(dockerd_pid)"
 
 # 4. dockerd stopped with live-restore: containers keep running, the socket is gone.
-if [ "$(docker info -f '{{.LiveRestoreEnabled}}')" != true ]; then
-  cfg=/etc/docker/daemon.json
-  [ -f "$cfg" ] && cp "$cfg" "$TEST_TMP/daemon.json.orig"
-  # Put the host's config back only with dockerd running again: a dockerd that
-  # starts without live-restore would kill the containers live-restore kept alive.
-  restore_config() {
-    ctrdbg_start_docker >/dev/null 2>&1
-    if [ -f "$TEST_TMP/daemon.json.orig" ]; then cp "$TEST_TMP/daemon.json.orig" "$cfg"; else rm -f "$cfg"; fi
-    kill -HUP "$(dockerd_pid)" 2>/dev/null
-  }
-  on_exit restore_config
-  python3 - "$cfg" <<'PY'
+# live-restore must be in the config FILE, not only in dockerd's memory: the
+# dockerd started afterwards reads the file, and without live-restore it kills
+# the containers the stopped one left running.
+cfg=/etc/docker/daemon.json
+[ -f "$cfg" ] && cp "$cfg" "$TEST_TMP/daemon.json.orig"
+# Put the host's config back only with dockerd running again.
+restore_config() {
+  ctrdbg_start_docker >/dev/null 2>&1
+  if [ -f "$TEST_TMP/daemon.json.orig" ]; then cp "$TEST_TMP/daemon.json.orig" "$cfg"; else rm -f "$cfg"; fi
+  kill -HUP "$(dockerd_pid)" 2>/dev/null
+}
+on_exit restore_config
+python3 - "$cfg" <<'PY'
 import json, os, sys
 p = sys.argv[1]
 d = json.load(open(p)) if os.path.exists(p) else {}
@@ -80,10 +81,9 @@ d["live-restore"] = True
 os.makedirs(os.path.dirname(p), exist_ok=True)
 json.dump(d, open(p, "w"))
 PY
-  kill -HUP "$(dockerd_pid)"  # live-restore is reloadable
-  for _ in $(seq 50); do [ "$(docker info -f '{{.LiveRestoreEnabled}}')" = true ] && break; sleep 0.1; done
-  [ "$(docker info -f '{{.LiveRestoreEnabled}}')" = true ] || fail "could not enable live-restore"
-fi
+kill -HUP "$(dockerd_pid)"  # live-restore is reloadable
+for _ in $(seq 50); do [ "$(docker info -f '{{.LiveRestoreEnabled}}')" = true ] && break; sleep 0.1; done
+[ "$(docker info -f '{{.LiveRestoreEnabled}}')" = true ] || fail "could not enable live-restore"
 p=$(dockerd_pid)
 kill -TERM "$p"
 for _ in $(seq 100); do [ -d /proc/$p ] || break; sleep 0.1; done
@@ -93,4 +93,5 @@ assert_eq "$out" "$hostname" "hostname with dockerd stopped (live-restore)"
 assert_contains "$(cat "$TEST_TMP/err")" "docker on disk answered" "-v names the source"
 pass "dockerd stopped with live-restore: resolved from disk"
 ctrdbg_start_docker >/dev/null 2>&1 || fail "dockerd did not come back"
+for _ in $(seq 50); do [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] && break; sleep 0.2; done
 assert_eq "$(docker inspect -f '{{.State.Running}}' "$name")" true "the target kept running through the restart"
