@@ -12,11 +12,13 @@ build=$(dirname "$CTRDBG")
 (cd "$build" && cpack -G DEB -B "$TEST_TMP/pkg" >"$TEST_TMP/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$TEST_TMP/cpack.log")"
 deb=$(ls "$TEST_TMP"/pkg/ctrdbg_*.deb 2>/dev/null | head -1)
 [ -n "$deb" ] || fail "cpack made no .deb: $(tail -5 "$TEST_TMP/cpack.log")"
+listing=$(dpkg -c "$deb") || fail "dpkg -c $deb"
 for path in ./usr/sbin/ctrdbg ./usr/share/man/man1/ctrdbg.1.gz ./usr/share/bash-completion/completions/ctrdbg \
   ./usr/libexec/docker/cli-plugins/docker-ctrdbg ./usr/share/doc/ctrdbg/examples/config.json; do
-  dpkg -c "$deb" | grep -q " $path$" || fail "$deb lacks $path"
+  grep -q " $path$" <<<"$listing" || fail "$deb lacks $path"
 done
-dpkg -f "$deb" Depends | grep -q . && fail "the package should depend on nothing: $(dpkg -f "$deb" Depends)"
+depends=$(dpkg -f "$deb" Depends)
+[ -z "$depends" ] || fail "the package should depend on nothing: $depends"
 pass "$(basename "$deb"): the binary, man page, completions, plugin and examples"
 
 # A clean root: only dpkg's own database, nothing else at all.
@@ -28,6 +30,6 @@ dpkg --root="$root" --force-not-root --log=/dev/null -i "$deb" >"$TEST_TMP/dpkg.
 dpkg --root="$root" -s ctrdbg | grep -q "Status: install ok installed" || fail "dpkg does not list ctrdbg as installed"
 out=$(chroot "$root" /usr/sbin/ctrdbg --version) || fail "the installed binary does not run in the clean root"
 assert_eq "$out" "$("$CTRDBG" --version)" "version from the clean root"
-out=$(chroot "$root" /usr/sbin/ctrdbg --help | head -1)
-assert_contains "$out" "ctrdbg" "--help in the clean root"
-pass "installed with dpkg into an empty root and run there: $out"
+help=$(chroot "$root" /usr/sbin/ctrdbg --help) || fail "--help in the clean root"
+assert_contains "$help" "TARGET" "--help in the clean root"
+pass "installed with dpkg into an empty root (no libraries) and run there: $out"
