@@ -384,6 +384,8 @@ std::string normalize_image_reference(std::string_view reference) {
   }
   std::string out = domain;
   for (auto p : parts) out += (out.empty() ? "" : "/") + std::string(p);
+  // "sha256:<tag>" would read back as an (invalid) image ID (a fuzz finding).
+  if (out == "sha256") throw bad("a repository named sha256 cannot be told from an image ID");
   if (!digest.empty()) return out + "@" + digest;
   return out + ":" + (tag.empty() ? "latest" : tag);
 }

@@ -583,3 +583,9 @@ TEST_CASE("build_layer_chain matches diff and parent, bottom first") {
                            .c_str(),
                        Error);
 }
+
+TEST_CASE("image reference: a repository named sha256 is refused (fuzz finding: normalizing must be stable)") {
+  CHECK_THROWS_AS(ctrdbg::normalize_image_reference("docker.io/sha256:1.36"), ctrdbg::Error);
+  CHECK_THROWS_AS(ctrdbg::normalize_image_reference("sha256"), ctrdbg::Error);
+  CHECK(ctrdbg::normalize_image_reference("docker.io/library/busybox") == "busybox:latest");
+}
