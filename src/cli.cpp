@@ -28,6 +28,10 @@ constexpr std::array option_specs{
     OptionSpec{"T,no-tty", nullptr, "Never allocate a pty; the command gets ctrdbg's stdin/stdout/stderr"},
     OptionSpec{"e,env", "KEY=VAL", "Set an environment variable (KEY alone: take it from here); repeatable"},
     OptionSpec{"w,workdir", "DIR", "Working directory inside the container (default: its WorkingDir, else /)"},
+    OptionSpec{"u,user", "USER[:GROUP]", "Run as this user (names from the container's /etc/passwd and /etc/group)"},
+    OptionSpec{"as-container", nullptr,
+               "Run with exactly the container's restrictions, as docker exec would: capabilities, seccomp, "
+               "no_new_privs, user, AppArmor, rlimits, cgroups (default: host root, like nsenter)"},
     OptionSpec{"toolbox", "PATH", "Static busybox to bring in (default: the host's busybox-static)"},
     OptionSpec{"tools", "PATH", "Extra static tool, or a directory of them, to add to the toolset; repeatable"},
     OptionSpec{"timeout", "DUR", "Deadline for the Docker Engine API (default 1s; e.g. 500ms, 2s)"},
@@ -171,6 +175,12 @@ Options parse_cli(const std::vector<std::string>& argv) {
     out.tty = t ? TtyMode::force : no_t ? TtyMode::forbid : TtyMode::automatic;
     if (parsed.count("env")) out.env = parsed["env"].as<std::vector<std::string>>();
     if (parsed.count("workdir")) out.workdir = parsed["workdir"].as<std::string>();
+    if (parsed.count("user")) {
+      out.user = parsed["user"].as<std::string>();
+      if (out.user->empty() || *out.user == ":")
+        fail("-u '{}': expected USER, USER:GROUP, UID or UID:GID", *out.user);
+    }
+    out.as_container = parsed.count("as-container") > 0;
     if (parsed.count("toolbox")) out.toolbox = parsed["toolbox"].as<std::string>();
     if (parsed.count("tools")) out.tools = parsed["tools"].as<std::vector<std::string>>();
     if (parsed.count("timeout-cmd")) {

@@ -43,7 +43,7 @@ std::vector<std::string> build_environment(const Target& target, const EnvReques
   const std::string bin = req.tool_dir + "/bin";
   env.set("PATH=" + (path.empty() ? bin : path + ":" + bin));
   if (!target.hostname.empty()) env.set_default("HOSTNAME", target.hostname);
-  env.set_default("HOME", "/root");
+  env.set_default("HOME", req.home.empty() ? "/" : req.home);
   if (req.tty) {
     auto term = req.host_getenv ? req.host_getenv("TERM") : std::nullopt;
     env.set_default("TERM", term && !term->empty() ? *term : "xterm");

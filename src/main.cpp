@@ -16,6 +16,7 @@
 #include "ctrdbg/cli.hpp"
 #include "ctrdbg/config.hpp"
 #include "ctrdbg/container_env.hpp"
+#include "ctrdbg/credentials.hpp"
 #include "ctrdbg/docker_api.hpp"
 #include "ctrdbg/engines/docker_disk.hpp"
 #include "ctrdbg/listing.hpp"
@@ -168,6 +169,18 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   SessionPlan plan;
   plan.ns_flags = namespaces_to_join(pinned.pid);
 
+  // 4b. Who the command runs as: host root (default), -u USER, or --as-container.
+  if (opt.as_container && target.engine == "docker" && target.bundle.empty())
+    target.bundle = docker_layout(request.docker_root, request.docker_exec_root).task_root + "/" + target.id;
+  Credentials credentials = prepare_credentials(target, pinned.pid, {opt.as_container, opt.user});
+  plan.credentials = &credentials;
+  if (credentials.mode != Credentials::Mode::host_root) say(opt, "command runs as " + credentials.describe());
+  if (credentials.mode == Credentials::Mode::host_root && process_has_sys_ptrace(pinned.pid))
+    log_message(LogLevel::warning,
+                fmt::format("container {} holds CAP_SYS_PTRACE: its processes can trace this session's root shell; "
+                            "--as-container runs with the container's own privileges instead",
+                            target.display()));
+
   // 5. The toolset, staged by now.
   StagedToolset tools = stager.get();
   const std::string& tool_dir = config.mount_dir;
@@ -183,7 +196,8 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   plan.have_size = plan.tty && terminal_size(&plan.size, STDIN_FILENO, STDOUT_FILENO);
   bool default_shell = opt.command.empty();
   plan.argv = default_shell ? std::vector<std::string>{tool_dir + "/bin/sh", "-l"} : opt.command;
-  plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv, tool_dir});
+  plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv, tool_dir,
+                                         credentials.home.value_or("/root")});
   plan.tool_dir_name = tool_dir.substr(1);
   plan.workdir = working_directory(target, opt.workdir);
   RelayOptions relay;

@@ -37,6 +37,19 @@ std::uint64_t parse_stat_start_time(std::string_view stat) {
   throw Error("malformed /proc stat: too few fields");
 }
 
+pid_t parse_stat_ppid(std::string_view stat) {
+  size_t close = stat.rfind(')');
+  if (close == std::string_view::npos) throw Error("malformed /proc stat: no ')'");
+  std::string_view rest = stat.substr(close + 1);  // " S PPID ..."
+  size_t state = rest.find_first_not_of(' ');
+  size_t ppid = state == std::string_view::npos ? state : rest.find_first_not_of(' ', rest.find(' ', state));
+  if (ppid == std::string_view::npos) throw Error("malformed /proc stat: too few fields");
+  pid_t value = 0;
+  auto [p, ec] = std::from_chars(rest.data() + ppid, rest.data() + rest.size(), value);
+  if (ec != std::errc() || (p != rest.data() + rest.size() && *p != ' ')) throw Error("malformed /proc stat: bad ppid");
+  return value;
+}
+
 bool cgroup_mentions_id(std::string_view cgroup, std::string_view id) {
   if (id.size() < 12) return false;
   size_t pos = 0;

@@ -539,6 +539,8 @@ std::string unescape_mountinfo(std::string_view s) {
   return out;
 }
 
+bool safe_cgroup_path(std::string_view path);
+
 std::vector<CgroupMount> parse_cgroup_mounts(std::string_view mountinfo) {
   std::vector<CgroupMount> out;
   for_each_line(mountinfo, [&](std::string_view line) {
@@ -554,6 +556,8 @@ std::vector<CgroupMount> parse_cgroup_mounts(std::string_view mountinfo) {
     m.fstype = std::string(fstype);
     m.root = unescape_mountinfo(f[3]);
     m.mountpoint = unescape_mountinfo(f[4]);
+    // The kernel writes both absolute and clean; anything else is no base for a path.
+    if (!safe_cgroup_path(m.root) || !safe_cgroup_path(m.mountpoint)) return;
     for (auto o : split(f[dash + 3], ',')) m.options.emplace_back(o);
     out.push_back(std::move(m));
   });
@@ -1139,6 +1143,13 @@ std::vector<CgroupTarget> cgroup_targets(std::string_view cgroups_path, std::str
     std::string path(line.substr(c2 + 1));
     if (id.empty() || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) return;
     if (ctrl.empty() != (id == "0")) return;  // "0::" is v2; v1 hierarchies always name controllers
+    // Without mountinfo the controllers name the directory under /sys/fs/cgroup: a named
+    // v1 hierarchy may be called ".." (name=..), which must not climb out (fuzz_cgroup check).
+    if (!ctrl.empty())
+      for (auto c : split(ctrl, ',')) {
+        if (c.starts_with("name=")) c.remove_prefix(5);
+        if (c.empty() || c == "." || c == ".." || c.find('/') != std::string_view::npos) return;
+      }
     if (!safe_cgroup_path(path)) return;
     if (!ctrl.empty()) hybrid = true;
     lines.push_back(Line{std::string(ctrl), std::move(path)});
@@ -1313,6 +1324,19 @@ int apply_security(const SecurityProfile& p, StepFailure* f) {
   // With no_new_privs, seccomp comes last: as few system calls as possible after it.
   if (p.has_seccomp && p.no_new_privs && load_seccomp(p.seccomp) < 0)
     return step_fail(f, "load the seccomp filter", nullptr, errno);
+  return 0;
+}
+
+int apply_user_only(const SecurityProfile& p, StepFailure* f) {
+  int pdeathsig = 0;
+  ::prctl(PR_GET_PDEATHSIG, &pdeathsig, 0, 0, 0);
+  if (::syscall(SYS_setgroups, p.additional_gids.size(), p.additional_gids.data()) < 0 &&
+      !(errno == EPERM && setgroups_denied()))
+    return step_fail(f, "setgroups", nullptr, errno);
+  if (::syscall(SYS_setgid, p.gid) < 0) return step_fail(f, "setgid", nullptr, errno);
+  if (::syscall(SYS_setuid, p.uid) < 0) return step_fail(f, "setuid", nullptr, errno);
+  if (pdeathsig != 0 && ::prctl(PR_SET_PDEATHSIG, pdeathsig, 0, 0, 0) < 0)
+    return step_fail(f, "set the parent-death signal", nullptr, errno);
   return 0;
 }
 

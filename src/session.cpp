@@ -15,6 +15,7 @@
 #include "ctrdbg/namespaces.hpp"
 #include "ctrdbg/procfs.hpp"
 #include "ctrdbg/pty.hpp"
+#include "ctrdbg/security.hpp"
 #include "ctrdbg/session_root.hpp"
 #include "ctrdbg/step.hpp"
 
@@ -136,6 +137,12 @@ void exec_command(const ChildContext& ctx) {
     ::close(pty_slave);
     ::close(pty_master);
   }
+  const Credentials* creds = ctx.plan->credentials;
+  const bool switching = creds && creds->mode != Credentials::Mode::host_root;
+  // The session's own pty belongs to the user the command runs as (runc's
+  // fixStdioPermissions); the operator's stdio without a pty is never touched.
+  if (switching && ctx.plan->tty && fix_tty_owner(0, creds->profile.uid, &f) < 0)
+    report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
   if (::chdir(ctx.plan->workdir.c_str()) < 0) failed("change to working directory", ctx.plan->workdir.c_str());
   // The cwd must be reachable from our root: "(unreachable)" would mean a host path.
   char cwd[4096];
@@ -145,6 +152,16 @@ void exec_command(const ChildContext& ctx) {
   }
 
   close_fds_except(ctx.sock);  // the socket is O_CLOEXEC: it closes with the execve
+  // Last before execve, in runc's order: the user (-u), or everything the container's
+  // processes are held to (--as-container): rlimits, no_new_privs, seccomp, user, caps.
+  if (switching) {
+    int r = creds->mode == Credentials::Mode::container ? apply_security(creds->profile, &f)
+                                                        : apply_user_only(creds->profile, &f);
+    if (r < 0) report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
+    // A uid change cleared the parent-death signal (re-armed above): was the helper
+    // already gone in between?
+    if (::getppid() != expected_ppid) ::_exit(exit_code::ctrdbg_failed);
+  }
   exec_command(ctx);
   int err = errno;
   step_fail(&f, "execute", ctx.argv[0], err);
@@ -165,6 +182,15 @@ void exec_command(const ChildContext& ctx) {
   // container must not ptrace us or open /proc/<pid>/fd while we hold host fds.
   // The command inherits this until its execve.
   if (::prctl(PR_SET_DUMPABLE, 0) < 0) failed_errno("make non-dumpable");
+  // --as-container: into the container's cgroups while the host's cgroupfs is still
+  // ours to write (the fds were opened before fork); the command inherits them.
+  if (const Credentials* creds = ctx.plan->credentials) {
+    if (enter_cgroups(creds->cgroups, &f) < 0) failed();
+    for (const auto& c : creds->cgroups) {
+      ::close(c.procs.get());
+      if (c.fallback) ::close(c.fallback.get());
+    }
+  }
 
   const char* failed_ns = nullptr;
   const char* method = nullptr;

@@ -19,6 +19,8 @@ struct Options {
   TtyMode tty = TtyMode::automatic;
   std::vector<std::string> env;      // -e KEY=VAL or -e KEY (taken from ctrdbg's environment)
   std::optional<std::string> workdir;
+  std::optional<std::string> user;            // -u USER[:GROUP]
+  bool as_container = false;                  // --as-container: docker exec's privileges, not host root
   std::optional<std::string> toolbox;
   std::vector<std::string> tools;             // --tools PATH, repeatable
   std::optional<std::chrono::milliseconds> api_timeout;  // --timeout; else config, else 1 s
@@ -27,10 +29,10 @@ struct Options {
   bool verbose = false;
   bool list = false;                          // --list: no TARGET, print running containers
   bool json = false;                          // --json with --list
-  bool show_toolset = false;
+  bool show_toolset = false;                  // --show-toolset: which toolset, from where, and why not the others
   std::optional<std::chrono::milliseconds> command_timeout;  // --timeout-cmd
   int escape = 0x1d;                          // --escape (^] by default; -1: none)
-  std::optional<std::string> record;          // --record FILE                  // --show-toolset: which toolset, from where, and why not the others
+  std::optional<std::string> record;          // --record FILE
   bool help = false;
   bool version = false;
 };

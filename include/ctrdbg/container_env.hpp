@@ -20,6 +20,7 @@ struct EnvRequest {
   // Looks a variable up in ctrdbg's own environment (TERM, -e KEY).
   std::function<std::optional<std::string>(const std::string&)> host_getenv;
   std::string tool_dir = "/.ctrdbg";         // where the toolset is mounted in the session
+  std::string home = "/root";                // HOME when the container's env has none (the user's, with -u)
 };
 
 // PATH: the container's (or the usual default) with <tool_dir>/bin appended, so the

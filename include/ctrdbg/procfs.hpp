@@ -15,6 +15,9 @@ namespace ctrdbg {
 // Field 22 of /proc/PID/stat: start time in clock ticks since boot. Throws Error.
 std::uint64_t parse_stat_start_time(std::string_view stat);
 
+// Field 4 of /proc/PID/stat: the parent's PID. Throws Error.
+pid_t parse_stat_ppid(std::string_view stat);
+
 // True when a line of /proc/PID/cgroup has a path component containing the full
 // container ID ("/docker/<id>", "/system.slice/docker-<id>.scope", ".../<id>").
 bool cgroup_mentions_id(std::string_view cgroup, std::string_view id);

@@ -302,4 +302,9 @@ int fix_tty_owner(int fd, std::uint32_t uid, StepFailure* f);
 // getppid() again afterwards. 0, or -1 with `f` filled (step + errno).
 int apply_security(const SecurityProfile& p, StepFailure* f);
 
+// -u without --as-container: only the user changes (setgroups, setgid, setuid, as
+// `nsenter -S -G` or su would); a non-root uid loses every capability on the way.
+// Re-arms PR_SET_PDEATHSIG like apply_security. 0, or -1 with `f` filled.
+int apply_user_only(const SecurityProfile& p, StepFailure* f);
+
 }  // namespace ctrdbg

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ctrdbg/credentials.hpp"
 #include "ctrdbg/fd.hpp"
 #include "ctrdbg/target.hpp"
 
@@ -44,6 +45,7 @@ struct SessionPlan {
   std::vector<std::string> envp;
   std::string workdir;
   std::string tool_dir_name = ".ctrdbg";  // the toolset's directory under / (no slash)
+  const Credentials* credentials = nullptr;  // null: host root (see credentials.hpp)
 };
 
 struct RunningSession {

@@ -22,6 +22,7 @@ struct Target {
   std::string user;
   std::string hostname;
   std::string image;
+  std::string bundle;    // the runtime's bundle (OCI config.json inside), for --as-container; "" when none
 
   std::string short_id() const { return id.substr(0, 12); }
   // "web (3f2a1b2c3d4e)"

@@ -10,12 +10,12 @@
 # bash-completion); it also works when sourced directly.
 
 # The option names of `ctrdbg --help`; and those that take a value.
-_ctrdbg_options='-t --tty -T --no-tty -e --env -w --workdir --toolbox --tools
+_ctrdbg_options='-t --tty -T --no-tty -e --env -w --workdir -u --user --as-container --toolbox --tools
 --timeout --timeout-cmd --record --escape --engine --docker-root --list --json
 --show-toolset -v --verbose -h --help --version'
 _ctrdbg_takes_value() {
   case $1 in
-    -e | --env | -w | --workdir | --toolbox | --tools | --timeout | --timeout-cmd | --record | --escape | --engine | \
+    -e | --env | -w | --workdir | -u | --user | --toolbox | --tools | --timeout | --timeout-cmd | --record | --escape | --engine | \
       --docker-root) return 0 ;;
   esac
   return 1
@@ -105,8 +105,8 @@ _ctrdbg() {
       # -e KEY takes KEY's value from here: offer exported variable names.
       _ctrdbg_reply -e -- "$cur"
       return 0 ;;
-    -w | --workdir)
-      return 0 ;;  # a path inside the container
+    -w | --workdir | -u | --user)
+      return 0 ;;  # a path or a user inside the container
     --toolbox | --record)
       _ctrdbg_reply -f -- "$cur"
       compopt -o filenames 2>/dev/null

@@ -304,6 +304,7 @@ Target make_target(const TaskRef& task, TaskFiles files, const Liveness& live) {
   t.hostname = std::move(files.config.hostname);
   auto image = files.config.annotations.find(kAnnotationImage);
   if (image != files.config.annotations.end()) t.image = image->second;
+  t.bundle = task.dir();
   t.source = fmt::format("containerd task state ({})", live.checked);
   return t;
 }

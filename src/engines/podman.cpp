@@ -91,6 +91,7 @@ Target load_running(const Store& store, const PodmanContainer& c, const PodmanLa
       throw e.context(spec_path);
     }
   }
+  t.bundle = store.dir + "/" + c.id + "/userdata";
   t.source = fmt::format("podman on disk ({}, {})", store.dir, runc_path);
   return t;
 }

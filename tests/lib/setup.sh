@@ -29,7 +29,15 @@ ctrdbg_start_docker() {
   if timeout 5 docker info >/dev/null 2>&1; then return 0; fi
   if command -v systemctl >/dev/null 2>&1 && systemctl start docker 2>/dev/null; then :; else
     echo "setup: starting dockerd" >&2
-    (setsid dockerd >/var/log/ctrdbg-dockerd.log 2>&1 &)
+    # Without fds the caller happens to hold (a flock(1) lock, a pipe to ctest):
+    # dockerd would keep them open for its whole life.
+    (
+      for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+      done
+      setsid dockerd >/var/log/ctrdbg-dockerd.log 2>&1 &
+    )
   fi
   for _ in $(seq 1 60); do
     timeout 5 docker info >/dev/null 2>&1 && return 0

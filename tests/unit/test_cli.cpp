@@ -300,3 +300,20 @@ TEST_CASE("parse_cli: --engine and --docker-root") {
   CHECK(usage_error({"ctrdbg", "--engine", "podman", "web"}).find("--engine 'podman'") != std::string::npos);
   CHECK(usage_error({"ctrdbg", "--docker-root", "rel", "web"}).find("--docker-root 'rel'") != std::string::npos);
 }
+
+TEST_CASE("parse_cli: -u USER[:GROUP] and --as-container") {
+  Options o = parse_cli({"ctrdbg", "-u", "app:staff", "--as-container", "web", "id"});
+  CHECK(o.user == "app:staff");
+  CHECK(o.as_container);
+  CHECK(o.command == Args{"id"});
+  o = parse_cli({"ctrdbg", "-u1000", "web"});  // glued, as docker exec -u1000
+  CHECK(o.user == "1000");
+  CHECK_FALSE(o.as_container);
+  o = parse_cli({"ctrdbg", "--user=:app", "web"});  // root with group app, as docker exec -u :app
+  CHECK(o.user == ":app");
+  o = parse_cli({"ctrdbg", "web", "-u", "app"});  // after TARGET: the command's
+  CHECK_FALSE(o.user.has_value());
+  CHECK(o.command == Args{"-u", "app"});
+  CHECK(usage_error({"ctrdbg", "-u", ":", "web"}).find("-u ':'") != std::string::npos);
+  CHECK(usage_error({"ctrdbg", "--user=", "web"}).find("-u ''") != std::string::npos);
+}

@@ -227,3 +227,13 @@ TEST_CASE("working_directory: -w, else WorkingDir, else /") {
   Target empty = make_target({});
   CHECK(working_directory(empty, std::string("/tmp")) == "/tmp");
 }
+
+TEST_CASE("env: HOME is the user's (-u, --as-container) unless the container sets it") {
+  EnvRequest req;
+  req.home = "/home/app";
+  auto env = build_environment(make_target({"A=1"}), req);
+  CHECK(std::find(env.begin(), env.end(), "HOME=/home/app") != env.end());
+  env = build_environment(make_target({"HOME=/srv"}), req);
+  CHECK(std::find(env.begin(), env.end(), "HOME=/srv") != env.end());
+  CHECK(std::find(env.begin(), env.end(), "HOME=/home/app") == env.end());
+}

@@ -183,3 +183,12 @@ TEST_CASE("read_small_file: a directory is an error") {
   CHECK_FALSE(read_small_file(AT_FDCWD, "/tmp").has_value());
   CHECK(errno == EISDIR);
 }
+
+TEST_CASE("parse_stat_ppid: field 4, after a comm that holds spaces and parentheses") {
+  CHECK(ctrdbg::parse_stat_ppid("1234 (nginx)" + kAfterComm) == 1);
+  CHECK(ctrdbg::parse_stat_ppid("4242 (a) S 9) S 777 1 1 0") == 777);
+  CHECK(ctrdbg::parse_stat_ppid("4242 (sleep) S 31337") == 31337);
+  CHECK_THROWS_AS(ctrdbg::parse_stat_ppid("4242 (sleep) S"), ctrdbg::Error);
+  CHECK_THROWS_AS(ctrdbg::parse_stat_ppid("4242 sleep S 1"), ctrdbg::Error);
+  CHECK_THROWS_AS(ctrdbg::parse_stat_ppid("4242 (sleep) S x1 2"), ctrdbg::Error);
+}
