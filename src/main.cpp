@@ -98,7 +98,12 @@ ToolsetRequest toolset_request_for(const Options& opt, const Config& config) {
   r.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
   r.tools = config.tools;
   r.tools.insert(r.tools.end(), opt.tools.begin(), opt.tools.end());
-  r.bash_static = config.bash_static;
+  // Copying bash-static (~2.3 MiB) costs about as much as everything else in staging:
+  // only when it may be used — an interactive shell (its user may type `bash`) or a
+  // COMMAND that is bash.
+  const std::string& first = opt.command.empty() ? std::string() : opt.command.front();
+  const bool wants_bash = opt.command.empty() || first == "bash" || first.ends_with("/bash");
+  r.bash_static = config.bash_static && wants_bash;
   r.mount_dir = config.mount_dir;
   return r;
 }

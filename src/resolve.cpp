@@ -124,10 +124,12 @@ Resolved resolve_target(const ResolveRequest& req) {
 
   // A bare TARGET is looked up in every engine present on this host.
   std::vector<EngineAnswer> answers;
+  // `resolve` returns the target, or nullopt with a.error set (no exception on the
+  // common "not in this engine" path: see find_via_podman).
   auto ask = [&](const char* engine, auto&& resolve) {
     EngineAnswer a{engine, std::nullopt, ""};
     try {
-      a.target = resolve();
+      a.target = resolve(&a.error);
     } catch (const EngineUnavailable& e) {
       a.error = e.what();
     } catch (const Error& e) {
@@ -135,17 +137,18 @@ Resolved resolve_target(const ResolveRequest& req) {
     }
     answers.push_back(std::move(a));
   };
-  ask("docker", [&] { return resolve_docker(req, target, out.attempts); });
+  ask("docker", [&](std::string*) { return std::optional<Target>(resolve_docker(req, target, out.attempts)); });
   PodmanLayout podman;
-  if (podman_present(podman)) ask("podman", [&] { return resolve_via_podman(target, podman); });
+  if (podman_present(podman)) ask("podman", [&](std::string* why) { return find_via_podman(target, podman, why); });
   // Docker's own containerd (its tasks are Docker's containers, which Docker
   // answers for) is left out here; containerd://moby/ID still reaches it.
   ContainerdLayout containerd;
   containerd.task_roots = {containerd.task_roots.front()};
-  ask("containerd", [&] { return resolve_via_containerd(target, containerd); });
+  ask("containerd", [&](std::string* why) { return find_via_containerd(target, containerd, why); });
   // A bare number that no engine knows may be a PID.
   bool numeric = !target.empty() && target.find_first_not_of("0123456789") == std::string::npos && target.size() < 8;
-  if (numeric) ask("pid", [&] { return resolve_pid(static_cast<pid_t>(std::stol(target))); });
+  if (numeric)
+    ask("pid", [&](std::string*) { return std::optional<Target>(resolve_pid(static_cast<pid_t>(std::stol(target)))); });
 
   // The same process found through two engines (docker's containerd namespace) is one match.
   std::vector<const EngineAnswer*> found;

@@ -486,7 +486,8 @@ bool cgroup_has_leaf(std::string_view cgroup, std::string_view leaf) {
   return false;
 }
 
-Target resolve_via_containerd(const std::string& text, const ContainerdLayout& layout) {
+std::optional<Target> find_via_containerd(const std::string& text, const ContainerdLayout& layout,
+                                          std::string* not_found) {
   ContainerdRef ref = parse_containerd_ref(text);
   Scan scan = scan_tasks(layout, ref.ns);
   auto matches = [&](auto&& pred) {
@@ -513,10 +514,20 @@ Target resolve_via_containerd(const std::string& text, const ContainerdLayout& l
     found = matches([&](const std::string& id) { return id.starts_with(ref.id); });
     if (found.size() > 1) ambiguous(found, fmt::format("ID prefix '{}'", ref.id));
   }
-  if (found.empty())
-    fail("no containerd task {}'{}' (searched {})", ref.ns.empty() ? "" : "in namespace " + ref.ns + " named ",
-         ref.id, join(scan.searched, "; "));
+  if (found.empty()) {
+    *not_found = fmt::format("no containerd task {}'{}' (searched {})",
+                             ref.ns.empty() ? "" : "in namespace " + ref.ns + " named ", ref.id,
+                             join(scan.searched, "; "));
+    return std::nullopt;
+  }
   return load_task(*found.front(), layout);
+}
+
+Target resolve_via_containerd(const std::string& text, const ContainerdLayout& layout) {
+  std::string why;
+  auto t = find_via_containerd(text, layout, &why);
+  if (!t) throw Error(why);
+  return std::move(*t);
 }
 
 Target resolve_via_k8s(const std::string& text, const ContainerdLayout& layout) {

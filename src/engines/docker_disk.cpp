@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <exception>
+#include <memory>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +25,10 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxStateFile = 4u << 20;
+// runc writes "id", "init_process_pid" and "init_process_start" first (within
+// ~150 bytes of a ~30 KiB file); the head is read and, only when the two fields
+// are not in it, the whole file.
+constexpr size_t kRuncHead = 4096;
 
 bool is_hex_id(std::string_view s, size_t min_len, size_t max_len) {
   if (s.size() < min_len || s.size() > max_len) return false;
@@ -37,15 +45,282 @@ std::optional<std::string> read_state_file(const std::string& path) {
   return read_small_file(AT_FDCWD, path.c_str(), kMaxStateFile);
 }
 
-std::vector<std::string> container_ids(const std::string& dir) {
+// One reusable buffer per scanning thread: a file is read with one read() when it
+// fits (a short read of a regular file is its end), without a fresh allocation.
+class FileBuffer {
+ public:
+  // Reads at most `limit` bytes of dirfd/path; false (errno set) when it cannot be
+  // opened or read. `complete` says whether the end of the file was reached.
+  bool read(int dirfd, const char* path, size_t limit) {
+    len_ = 0;
+    complete_ = false;
+    Fd fd(::openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return false;
+    while (len_ < limit) {
+      if (len_ == cap_) grow(std::min(limit, std::max<size_t>(cap_ * 2, 16 << 10)));
+      size_t want = std::min(cap_, limit) - len_;
+      ssize_t n = ::read(fd.get(), data_.get() + len_, want);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      len_ += static_cast<size_t>(n);
+      if (n == 0 || static_cast<size_t>(n) < want) {
+        complete_ = true;
+        break;
+      }
+    }
+    return true;
+  }
+  std::string_view view() const { return {data_.get(), len_}; }
+  bool complete() const { return complete_; }
+
+ private:
+  void grow(size_t cap) {
+    auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+    if (len_) std::memcpy(bigger.get(), data_.get(), len_);
+    data_ = std::move(bigger);
+    cap_ = cap;
+  }
+  std::unique_ptr<char[]> data_;
+  size_t cap_ = 0, len_ = 0;
+  bool complete_ = false;
+};
+
+// The directory's 64-hex entries (container IDs), in directory order.
+std::vector<std::string> hex_entries(DIR* d) {
   std::vector<std::string> ids;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) fail_errno("cannot list {}", dir);
   while (dirent* e = ::readdir(d))
     if (is_hex_id(e->d_name, 64, 64)) ids.emplace_back(e->d_name);
-  ::closedir(d);
   return ids;
 }
+
+struct Dir {
+  DIR* d = nullptr;
+  explicit Dir(const std::string& path) : d(::opendir(path.c_str())) {}
+  ~Dir() {
+    if (d) ::closedir(d);
+  }
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  int fd() const { return ::dirfd(d); }
+};
+
+// ---- runc state.json: stop as soon as the two fields are seen ----
+
+struct RuncValue {
+  enum Kind { absent, other, integer, unsigned_integer, string } kind = absent;
+  RuncValue() = default;
+  explicit RuncValue(Kind k) : kind(k) {}
+  std::int64_t i = 0;
+  std::uint64_t u = 0;
+  std::string s;
+};
+
+// Stops at the first top-level key after both fields were seen: a field's value
+// counts only once the text goes on past it (a file cut inside or right after a
+// number never yields a shortened number).
+class RuncStateSax final : public nlohmann::json_sax<json> {
+ public:
+  RuncValue pid, start;
+  bool root_not_object = false, parse_failed = false, stopped = false;
+
+  bool null() override { return scalar(RuncValue(RuncValue::other)); }
+  bool boolean(bool) override { return scalar(RuncValue(RuncValue::other)); }
+  bool number_integer(number_integer_t v) override {
+    RuncValue r(RuncValue::integer);
+    r.i = v;
+    return scalar(std::move(r));
+  }
+  bool number_unsigned(number_unsigned_t v) override {
+    RuncValue r(RuncValue::unsigned_integer);
+    r.u = v;
+    return scalar(std::move(r));
+  }
+  bool number_float(number_float_t, const string_t&) override { return scalar(RuncValue(RuncValue::other)); }
+  bool string(string_t& v) override {
+    RuncValue r(RuncValue::string);
+    if (depth_ == 1 && field_) r.s = std::move(v);
+    return scalar(std::move(r));
+  }
+  bool binary(binary_t&) override { return scalar(RuncValue(RuncValue::other)); }
+  bool start_object(std::size_t) override { return open(true); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    if (depth_ != 1) return true;
+    if (pid.kind != RuncValue::absent && start.kind != RuncValue::absent) {
+      stopped = true;
+      return false;
+    }
+    field_ = k == "init_process_pid" ? &pid : k == "init_process_start" ? &start : nullptr;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    parse_failed = true;
+    return false;
+  }
+
+ private:
+  bool scalar(RuncValue v) {
+    if (depth_ == 0) {
+      root_not_object = true;
+      return false;
+    }
+    if (depth_ == 1 && field_) *field_ = std::move(v);
+    field_ = nullptr;
+    return true;
+  }
+  bool open(bool object) {
+    if (depth_ == 0 && !object) {
+      root_not_object = true;
+      return false;
+    }
+    if (depth_ == 1 && field_) *field_ = RuncValue(RuncValue::other);
+    field_ = nullptr;
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+  RuncValue* field_ = nullptr;
+  int depth_ = 0;
+};
+
+// ---- config.v2.json for --list: nlohmann's SAX parse, keeping a few members ----
+//
+// nlohmann's parser checks the whole text (the same grammar and lexer as the
+// json::parse of parse_config_v2); the handler builds no tree and keeps only
+// top-level "ID" and "Name", the "State" object's flags and "Pid", and the
+// "Config" object's "Image". A repeated key overwrites what its predecessor set,
+// so the last one wins, as in a DOM. Only the key path's first two levels matter:
+// deeper values are only counted (depth_), not stored.
+class ConfigV2BriefSax final : public nlohmann::json_sax<json> {
+ public:
+  // The members as parse_config_v2 reads them from the tree.
+  std::string id, name, image;
+  bool has_state = false;  // "State" is an object
+  bool running = false, paused = false, restarting = false;
+  enum { pid_absent, pid_bad, pid_ok } pid_kind = pid_absent;  // pid_ok: an integer, as is_number_integer()
+  long pid = 0;
+  bool not_object = false;  // a syntax error, or a root that is not an object
+
+  bool null() override { return scalar(); }
+  bool boolean(bool v) override {
+    if (bool* flag = state_flag()) {
+      *flag = v;
+      field_ = none;
+      return true;
+    }
+    return scalar();
+  }
+  bool number_integer(number_integer_t v) override { return integer(static_cast<long>(v)); }
+  // nlohmann's get<long>() of an unsigned value: converted as is.
+  bool number_unsigned(number_unsigned_t v) override { return integer(static_cast<long>(v)); }
+  bool number_float(number_float_t, const string_t&) override { return scalar(); }
+  bool string(string_t& v) override {
+    std::string* out = field_ == id_field      ? &id
+                       : field_ == name_field  ? &name
+                       : field_ == image_field ? &image
+                                               : nullptr;
+    if (!out) return scalar();
+    *out = std::move(v);
+    field_ = none;
+    return true;
+  }
+  bool binary(binary_t&) override { return scalar(); }
+  bool start_object(std::size_t) override { return open(true); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& text) override {
+    std::string_view k = text;  // compared by size first
+    if (depth_ == 1)
+      field_ = k == "ID"      ? id_field
+               : k == "Name"   ? name_field
+               : k == "State"  ? state_field
+               : k == "Config" ? config_field
+                               : none;
+    else if (depth_ == 2 && object_ == state_field)
+      field_ = k == "Running"      ? running_field
+               : k == "Paused"     ? paused_field
+               : k == "Restarting" ? restarting_field
+               : k == "Pid"        ? pid_field
+                                   : none;
+    else if (depth_ == 2 && object_ == config_field)
+      field_ = k == "Image" ? image_field : none;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    not_object = true;
+    return false;
+  }
+
+ private:
+  enum Field { none, id_field, name_field, state_field, config_field, running_field, paused_field, restarting_field,
+               pid_field, image_field };
+
+  bool* state_flag() {
+    return field_ == running_field      ? &running
+           : field_ == paused_field     ? &paused
+           : field_ == restarting_field ? &restarting
+                                        : nullptr;
+  }
+  bool integer(long v) {
+    if (field_ != pid_field) return scalar();
+    pid_kind = pid_ok;
+    pid = v;
+    field_ = none;
+    return true;
+  }
+  // Any other value for field_ (or one no field wants), `object` when it opens an
+  // object: the field is left as parse_config_v2's lookup in the tree finds it.
+  void other_value(bool object) {
+    if (bool* flag = state_flag()) *flag = false;
+    switch (field_) {
+      case id_field: id.clear(); break;
+      case name_field: name.clear(); break;
+      case image_field: image.clear(); break;
+      case pid_field: pid_kind = pid_bad; break;
+      case state_field:  // a new State: nothing of an earlier one counts
+        has_state = object;
+        running = paused = restarting = false;
+        pid_kind = pid_absent;
+        pid = 0;
+        break;
+      case config_field: image.clear(); break;
+      default: break;
+    }
+    field_ = none;
+  }
+  bool scalar() {
+    if (depth_ == 0) {
+      not_object = true;
+      return false;
+    }
+    other_value(false);
+    return true;
+  }
+  bool open(bool object) {
+    if (depth_ == 0 && !object) {
+      not_object = true;
+      return false;
+    }
+    if (depth_ == 1) object_ = object ? field_ : none;  // the object whose keys key() reads at depth 2
+    other_value(object);
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+
+  std::size_t depth_ = 0;  // containers open around the next value
+  Field field_ = none;     // what the next value is, by its key path (depth 1 or 2)
+  Field object_ = none;    // the depth-1 member whose object is open at depth 2
+};
 
 }  // namespace
 
@@ -134,19 +409,49 @@ InspectResult parse_config_v2(std::string_view text) {
   return out;
 }
 
+InspectResult parse_config_v2_brief(std::string_view text) {
+  ConfigV2BriefSax f;
+  // The checks and messages of parse_config_v2, in its order.
+  if (!json::sax_parse(text, &f) || f.not_object) throw Error("not a JSON object");
+  InspectResult out;
+  Target& t = out.target;
+  t.engine = "docker";
+  t.id = std::move(f.id);
+  if (!is_hex_id(t.id, 64, 64)) throw Error("bad \"ID\"");
+  t.name = std::move(f.name);
+  if (t.name.starts_with('/')) t.name.erase(0, 1);
+  if (!f.has_state) throw Error("missing \"State\"");
+  out.state.running = f.running;
+  out.state.paused = f.paused;
+  out.state.restarting = f.restarting;
+  out.state.status = out.state.paused ? "paused" : out.state.restarting ? "restarting" : out.state.running ? "running" : "exited";
+  if (f.pid_kind != ConfigV2BriefSax::pid_ok) throw Error("bad \"State.Pid\"");
+  out.state.pid = f.pid;
+  if (out.state.pid < 0 || out.state.pid > (1L << 22)) throw Error("implausible \"State.Pid\"");
+  t.pid = static_cast<pid_t>(out.state.pid);
+  t.image = std::move(f.image);
+  return out;
+}
+
 RuncState parse_runc_state(std::string_view text) {
-  json doc = json::parse(text, nullptr, false);
-  if (!doc.is_object()) throw Error("not a JSON object");
+  RuncStateSax sax;
+  json::sax_parse(text, &sax);
+  // Stopped early once both fields were seen; otherwise the whole document was read.
+  if (sax.root_not_object || sax.parse_failed) throw Error("not a JSON object");
   RuncState s;
-  auto pid = doc.find("init_process_pid");
-  auto start = doc.find("init_process_start");
-  if (pid == doc.end() || !pid->is_number_integer() || pid->get<long>() <= 0) throw Error("bad \"init_process_pid\"");
-  s.init_pid = pid->get<long>();
+  const RuncValue& pid = sax.pid;
+  const RuncValue& start = sax.start;
+  if (pid.kind == RuncValue::integer && pid.i > 0)
+    s.init_pid = static_cast<long>(pid.i);
+  else if (pid.kind == RuncValue::unsigned_integer && pid.u > 0 && pid.u <= static_cast<std::uint64_t>(LONG_MAX))
+    s.init_pid = static_cast<long>(pid.u);
+  else
+    throw Error("bad \"init_process_pid\"");
   // runc writes the start time as a number; older versions as a string.
-  if (start != doc.end() && start->is_number_unsigned()) {
-    s.init_start = start->get<std::uint64_t>();
-  } else if (start != doc.end() && start->is_string()) {
-    const std::string& v = start->get_ref<const std::string&>();
+  if (start.kind == RuncValue::unsigned_integer) {
+    s.init_start = start.u;
+  } else if (start.kind == RuncValue::string) {
+    const std::string& v = start.s;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), s.init_start);
     if (ec != std::errc() || p != v.data() + v.size()) throw Error("bad \"init_process_start\"");
   } else {
@@ -163,43 +468,113 @@ long parse_init_pid(std::string_view text) {
   return pid;
 }
 
+namespace {
+
+// runc's state.json relative to dirfd: its head first, the whole file only when
+// the two fields are not in the head. nullopt (errno set) when it cannot be read.
+std::optional<RuncState> read_runc_state(int dirfd, const char* path, FileBuffer& buf) {
+  if (!buf.read(dirfd, path, kRuncHead)) return std::nullopt;
+  if (!buf.complete()) {
+    try {
+      return parse_runc_state(buf.view());
+    } catch (const Error&) {
+      if (!buf.read(dirfd, path, kMaxStateFile)) return std::nullopt;
+    }
+  }
+  return parse_runc_state(buf.view());
+}
+
+// One container of the listing, or nullopt when it is not running (or damaged).
+std::optional<Target> list_one(const std::string& id, int config_dir, int runc_dir, int proc_dir, FileBuffer& buf) {
+  try {
+    std::string path = id + "/config.v2.json";
+    if (!buf.read(config_dir, path.c_str(), kMaxStateFile)) return std::nullopt;
+    InspectResult r = parse_config_v2_brief(buf.view());
+    // Not running by dockerd's own account: runc's state is not even read.
+    if (!r.state.running || r.target.pid <= 0) return std::nullopt;
+    path = id + "/state.json";
+    auto rs = read_runc_state(runc_dir, path.c_str(), buf);
+    if (!rs || r.target.pid != rs->init_pid) return std::nullopt;
+    // Alive, and the same process runc started (not a recycled PID)?
+    char stat_path[32];
+    char* e = std::to_chars(stat_path, stat_path + 20, rs->init_pid).ptr;
+    std::memcpy(e, "/stat", 6);
+    if (!buf.read(proc_dir, stat_path, 1 << 16) || parse_stat_start_time(buf.view()) != rs->init_start)
+      return std::nullopt;
+    r.target.start_time = rs->init_start;
+    r.target.source = "docker on disk";
+    return std::move(r.target);
+  } catch (const Error&) {
+    return std::nullopt;  // a damaged or vanishing entry is not a listing error
+  }
+}
+
+// Work split over this many threads once there are enough containers to pay for one.
+constexpr size_t kThreads = 2;
+constexpr size_t kPerThreadMin = 64;
+
+// work(begin, end, thread index) over [0, n) in contiguous ascending ranges, the
+// first on the calling thread; an exception from any of them is rethrown here.
+template <typename F>
+void for_each_parallel(size_t n, F&& work) {
+  size_t threads = std::min(kThreads, std::max<size_t>(1, n / kPerThreadMin));
+  if (threads <= 1) {
+    work(size_t{0}, n, size_t{0});
+    return;
+  }
+  size_t chunk = (n + threads - 1) / threads;
+  std::vector<std::exception_ptr> errors(threads);
+  std::vector<std::thread> extra;
+  for (size_t t = 1; t < threads; ++t)
+    extra.emplace_back([&, t] {
+      try {
+        work(std::min(n, t * chunk), std::min(n, (t + 1) * chunk), t);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  try {
+    work(size_t{0}, std::min(n, chunk), size_t{0});
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (auto& th : extra) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace
+
 std::vector<Target> list_docker_disk(const DockerDiskLayout& layout) {
   std::vector<Target> out;
-  DIR* d = ::opendir(layout.runc_root.c_str());
-  if (!d) {
+  Dir runc(layout.runc_root);
+  if (!runc.d) {
     if (errno == ENOENT) return out;  // no runc state: nothing runs
     fail_errno("cannot list {}", layout.runc_root);
   }
-  std::vector<std::string> ids;
-  while (dirent* e = ::readdir(d))
-    if (is_hex_id(e->d_name, 64, 64)) ids.emplace_back(e->d_name);
-  ::closedir(d);
-  for (const auto& id : ids) {
-    try {
-      auto runc = read_state_file(layout.runc_root + "/" + id + "/state.json");
-      auto config = read_state_file(layout.data_root + "/containers/" + id + "/config.v2.json");
-      if (!runc || !config) continue;
-      RuncState rs = parse_runc_state(*runc);
-      InspectResult r = parse_config_v2(*config);
-      if (!r.state.running || r.target.pid != rs.init_pid) continue;
-      // Alive, and the same process runc started (not a recycled PID)?
-      auto stat = read_state_file("/proc/" + std::to_string(rs.init_pid) + "/stat");
-      if (!stat || parse_stat_start_time(*stat) != rs.init_start) continue;
-      r.target.start_time = rs.init_start;
-      r.target.source = "docker on disk";
-      out.push_back(std::move(r.target));
-    } catch (const Error&) {
-      continue;  // a damaged or vanishing entry is not a listing error
-    }
-  }
+  std::vector<std::string> ids = hex_entries(runc.d);
+  Fd configs(::open((layout.data_root + "/containers").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd proc(::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!configs || !proc) return out;  // no config.v2.json can be read: nothing to list
+
+  std::vector<std::optional<Target>> found(ids.size());
+  for_each_parallel(ids.size(), [&](size_t begin, size_t end, size_t) {
+    FileBuffer buf;
+    for (size_t i = begin; i < end; ++i) found[i] = list_one(ids[i], configs.get(), runc.fd(), proc.get(), buf);
+  });
+  for (auto& t : found)
+    if (t) out.push_back(std::move(*t));
   return out;
 }
 
 Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout& layout) {
   const std::string dir = layout.data_root + "/containers";
+  Dir containers(dir);
+  if (!containers.d) fail_errno("cannot list {}", dir);
+  const int dirfd = containers.fd();
   auto load = [&](const std::string& id) {
     std::string path = dir + "/" + id + "/config.v2.json";
-    auto text = read_state_file(path);
+    auto text = read_small_file(dirfd, (id + "/config.v2.json").c_str(), kMaxStateFile);
     if (!text) fail_errno("{}", path);
     try {
       return parse_config_v2(*text);
@@ -208,26 +583,44 @@ Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout
     }
   };
 
-  std::vector<std::string> ids = container_ids(dir);
+  std::vector<std::string> ids = hex_entries(containers.d);
   std::optional<InspectResult> found;
   // Docker's order: full ID, then exact name, then unique ID prefix.
   if (std::find(ids.begin(), ids.end(), target) != ids.end()) found = load(target);
   if (!found) {
-    // A cheap byte search finds the candidate files; the full parse confirms.
+    // A cheap byte search finds the candidate files; only they are parsed, and the
+    // full parse decides. The first match in directory order wins.
     const std::string needle = "\"Name\":\"/" + target + "\"";
-    std::string path;
-    for (const auto& id : ids) {
-      path = dir + "/" + id + "/config.v2.json";
-      auto text = read_state_file(path);
-      if (!text || !::memmem(text->data(), text->size(), needle.data(), needle.size())) continue;
-      InspectResult r;
-      try {
-        r = parse_config_v2(*text);
-      } catch (const Error& e) {
-        throw e.context(path);
+    std::atomic<size_t> first_match{ids.size()};
+    std::vector<std::optional<InspectResult>> matched(kThreads);
+    std::vector<std::optional<Error>> failed(kThreads);
+    for_each_parallel(ids.size(), [&](size_t begin, size_t end, size_t thread) {
+      FileBuffer buf;
+      std::string path;
+      for (size_t i = begin; i < end && i < first_match.load(std::memory_order_relaxed); ++i) {
+        path = ids[i] + "/config.v2.json";
+        if (!buf.read(dirfd, path.c_str(), kMaxStateFile)) continue;
+        std::string_view text = buf.view();
+        if (!::memmem(text.data(), text.size(), needle.data(), needle.size())) continue;
+        try {
+          InspectResult r = parse_config_v2(text);
+          if (r.target.name != target) continue;
+          matched[thread] = std::move(r);
+        } catch (const Error& e) {
+          failed[thread] = e.context(dir + "/" + path);  // a damaged candidate ends the search, as a match does
+        }
+        size_t seen = first_match.load();
+        while (i < seen && !first_match.compare_exchange_weak(seen, i)) {
+        }
+        break;
       }
-      if (r.target.name == target) {
-        found = std::move(r);
+    });
+    // Threads scan disjoint ranges in ascending order, so the lowest thread with a
+    // decisive file has the first one in directory order.
+    for (size_t t = 0; t < kThreads; ++t) {
+      if (failed[t]) throw *failed[t];
+      if (matched[t]) {
+        found = std::move(matched[t]);
         break;
       }
     }
@@ -265,13 +658,15 @@ Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout
 
   // The runtime's own record must agree before the PID is believed.
   std::string runc_path = layout.runc_root + "/" + t.id + "/state.json";
-  if (auto runc = read_state_file(runc_path)) {
-    RuncState rs;
-    try {
-      rs = parse_runc_state(*runc);
-    } catch (const Error& e) {
-      throw e.context(runc_path);
-    }
+  FileBuffer buf;
+  std::optional<RuncState> runc;
+  try {
+    runc = read_runc_state(AT_FDCWD, runc_path.c_str(), buf);
+  } catch (const Error& e) {
+    throw e.context(runc_path);
+  }
+  if (runc) {
+    const RuncState& rs = *runc;
     if (rs.init_pid != t.pid)
       fail("{}: engine state says pid {}, runc says {} (stale state; is the container still running?)", who, t.pid,
            rs.init_pid);

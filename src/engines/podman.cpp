@@ -133,9 +133,12 @@ bool podman_present(const PodmanLayout& layout) {
   return false;
 }
 
-Target resolve_via_podman(const std::string& target, const PodmanLayout& layout) {
+std::optional<Target> find_via_podman(const std::string& target, const PodmanLayout& layout, std::string* not_found) {
   auto store = load_store(layout);
-  if (!store) fail("no podman store under {}", layout.graph_root);
+  if (!store) {
+    *not_found = fmt::format("no podman store under {}", layout.graph_root);
+    return std::nullopt;
+  }
   const auto& all = store->containers;
   auto by = [&](auto pred) { return std::find_if(all.begin(), all.end(), pred); };
   auto it = by([&](const PodmanContainer& c) { return c.id == target; });
@@ -154,8 +157,18 @@ Target resolve_via_podman(const std::string& target, const PodmanLayout& layout)
     }
     if (matches.size() == 1) return load_running(*store, *matches.front(), layout);
   }
-  if (it == all.end()) fail("no container named '{}' or with an ID starting with it (in {})", target, store->dir);
+  if (it == all.end()) {
+    *not_found = fmt::format("no container named '{}' or with an ID starting with it (in {})", target, store->dir);
+    return std::nullopt;
+  }
   return load_running(*store, *it, layout);
+}
+
+Target resolve_via_podman(const std::string& target, const PodmanLayout& layout) {
+  std::string why;
+  auto t = find_via_podman(target, layout, &why);
+  if (!t) throw Error(why);
+  return std::move(*t);
 }
 
 std::vector<Target> list_podman(const PodmanLayout& layout) {

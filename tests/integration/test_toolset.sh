@@ -119,3 +119,19 @@ run_ctrdbg --show-toolset --toolbox /bin/ls
 assert_eq "$rc" 125 "--show-toolset with a dynamic --toolbox"
 assert_contains "$err" "dynamically linked" "its reason"
 pass "--show-toolset reports the choice and refusals"
+
+# The seed example, `ctrdbg dev bash -l`, in a container without bash: the host's
+# bash-static is brought in as bash (when COMMAND is bash or the shell is
+# interactive), and skipped for other commands.
+if [ -x /bin/bash-static ]; then
+  run_ctrdbg -T "$sc" bash -l -c 'echo "bash $BASH_VERSION"; command -v bash' </dev/null
+  assert_status "$rc" 0 "bash -l in a scratch container ($err)"
+  assert_contains "$out" "bash 5." "bash -l in a scratch container"
+  assert_contains "$out" "/.ctrdbg/bin/bash" "bash comes from the toolset"
+  run_ctrdbg -T "$sc" sh -c 'test -e /.ctrdbg/bin/bash && echo staged || echo skipped' </dev/null
+  assert_eq "$out" "skipped" "bash-static for a COMMAND that is not bash"
+  pass "bash -l in a container without bash (host bash-static); not copied for other commands"
+else
+  [ "${CTRDBG_MUST_WORK:-0}" = 1 ] && fail "bash-static is not installed (apt install bash-static)"
+  echo "# bash-static not installed: the bash -l case is not tested" >&2
+fi

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ struct ContainerdLayout {
 // roots/namespaces were searched), ambiguous (listing "ns/id" matches), stale (init.pid names no live
 // process or a different one).
 Target resolve_via_containerd(const std::string& ns_and_id, const ContainerdLayout& layout);
+// The same, with "no such task" as nullopt (`not_found` says why) instead of an Error
+// (see find_via_podman).
+std::optional<Target> find_via_containerd(const std::string& ns_and_id, const ContainerdLayout& layout,
+                                          std::string* not_found);
 
 // k8s://NAMESPACE/POD[/CONTAINER] (the "k8s://" is optional here): matched through the CRI
 // annotations in each task's config.json, never the pod's sandbox (pause) container. Without

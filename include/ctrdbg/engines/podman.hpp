@@ -5,6 +5,7 @@
 // pidfile agree, and the live process has runc's recorded start time.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,11 @@ std::vector<PodmanContainer> parse_podman_containers(std::string_view json);
 // NAME, full ID or unique ID prefix. Throws Error: not found (or no podman store),
 // ambiguous, not running, stale state.
 Target resolve_via_podman(const std::string& target, const PodmanLayout& layout);
+// The same, with "not there" as a plain answer (nullopt, `not_found` says why) rather
+// than an Error: a bare TARGET is looked up in every engine, and in a static binary the
+// first C++ exception costs milliseconds (libgcc sorts every unwind entry). Still
+// throws Error for what is wrong (damaged state, ambiguity, a stopped container).
+std::optional<Target> find_via_podman(const std::string& target, const PodmanLayout& layout, std::string* not_found);
 
 // Running podman containers (damaged entries skipped).
 std::vector<Target> list_podman(const PodmanLayout& layout);
