@@ -11,6 +11,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -665,9 +667,37 @@ int load_seccomp(const SeccompProgram& s) {
   return ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s.flags, &prog) < 0 ? -1 : 0;
 }
 
+// Opens a /proc/self file in the command process, where /proc is the container's
+// (a root process there may have put a tmpfs with fifos, devices or symlinks in its
+// place): only a regular file on a procfs, checked on an O_PATH fd before the real
+// open (opening a device runs its driver; a fifo would block), and the same inode
+// again after it. -1 with errno; -2 (errno EINVAL) for anything that is not procfs's own.
+int open_proc_file(const char* path, int flags) {
+  int probe = ::open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (probe < 0) return -1;
+  struct stat want {};
+  struct statfs sfs {};
+  bool ok = ::fstat(probe, &want) == 0 && ::fstatfs(probe, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC &&
+            S_ISREG(want.st_mode);
+  ::close(probe);
+  if (!ok) {
+    errno = EINVAL;
+    return -2;
+  }
+  int fd = ::open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat got {};
+  if (::fstat(fd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
+    ::close(fd);
+    errno = EINVAL;
+    return -2;
+  }
+  return fd;
+}
+
 // /proc/self/setgroups says "deny" (a user namespace where setgroups is disabled).
 bool setgroups_denied() {
-  int fd = ::open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  int fd = open_proc_file("/proc/self/setgroups", O_RDONLY);
   if (fd < 0) return false;
   char buf[16] = {};
   ssize_t n = ::read(fd, buf, sizeof buf - 1);
@@ -676,8 +706,8 @@ bool setgroups_denied() {
 }
 
 int write_proc_attr(const char* path, const char* value, size_t len) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
+  int fd = open_proc_file(path, O_WRONLY);
+  if (fd < 0) return fd;
   int rc = write_all(fd, value, len);
   int err = errno;
   ::close(fd);
@@ -1003,9 +1033,12 @@ ResolvedUser resolve_user(std::string_view spec, std::string_view passwd_text, s
 // ================================================================ container files
 
 std::optional<std::string> read_container_file(int root_fd, const char* path, size_t limit) {
+  // Resolved to an O_PATH fd first: what sits there is checked before it is
+  // opened for reading (opening a device the container made runs its driver, here
+  // as host root), then reopened through our own (the host's) /proc/self/fd.
   Fd fd;
   open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   fd.reset(static_cast<int>(::syscall(SYS_openat2, root_fd, path, &how, sizeof how)));
   if (!fd && errno == ENOSYS) {
@@ -1043,8 +1076,7 @@ std::optional<std::string> read_container_file(int root_fd, const char* path, si
         continue;
       }
       if (todo.empty()) {
-        fd.reset(::openat(dir, c.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-        if (!fd) return std::nullopt;
+        fd = std::move(next);
         break;
       }
       if (!S_ISDIR(st.st_mode)) {
@@ -1065,6 +1097,10 @@ std::optional<std::string> read_container_file(int root_fd, const char* path, si
     errno = EINVAL;
     return std::nullopt;
   }
+  char self[40];
+  std::snprintf(self, sizeof self, "/proc/self/fd/%d", fd.get());
+  fd.reset(::open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd) return std::nullopt;
   std::string out;
   char buf[65536];
   for (;;) {
@@ -1248,7 +1284,9 @@ int apply_security(const SecurityProfile& p, StepFailure* f) {
   if (p.oom_score_adj) {
     char num[24];
     size_t len = format_int(*p.oom_score_adj, num);
-    if (write_proc_attr("/proc/self/oom_score_adj", num, len) < 0) return step_fail(f, "set oom_score_adj", num, errno);
+    int r = write_proc_attr("/proc/self/oom_score_adj", num, len);
+    if (r == -2) return step_fail(f, "refusing a /proc that is not procfs:", "/proc/self/oom_score_adj", 0);
+    if (r < 0) return step_fail(f, "set oom_score_adj", num, errno);
   }
 
   // -- linuxSetnsInit.Init
