@@ -25,6 +25,15 @@ std::string string_or_empty(const json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+// A boolean member, false when absent; any other type is a broken answer (json::value()
+// would throw nlohmann's type_error instead: a fuzz finding).
+bool bool_or_false(const json& obj, const char* key, const char* where) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return false;
+  if (!it->is_boolean()) throw Error(fmt::format("{}: \"{}\" is not a boolean", where, key));
+  return it->get<bool>();
+}
+
 // Only characters a container name or ID can hold go into the request path.
 bool valid_reference(const std::string& s) {
   if (s.empty() || s.size() > 256) return false;
@@ -59,9 +68,9 @@ InspectResult parse_container_inspect(std::string_view text) {
   const json& state = member(doc, "State", where);
   if (!state.is_object()) throw Error("container inspect answer: \"State\" is not an object");
   out.state.status = string_or_empty(state, "Status");
-  out.state.running = state.value("Running", false);
-  out.state.paused = state.value("Paused", false);
-  out.state.restarting = state.value("Restarting", false);
+  out.state.running = bool_or_false(state, "Running", "container inspect answer: State");
+  out.state.paused = bool_or_false(state, "Paused", "container inspect answer: State");
+  out.state.restarting = bool_or_false(state, "Restarting", "container inspect answer: State");
   auto pid = state.find("Pid");
   if (pid == state.end() || !pid->is_number_integer()) throw Error("container inspect answer: bad \"State.Pid\"");
   out.state.pid = pid->get<long>();

@@ -381,6 +381,10 @@ std::string normalize_image_reference(std::string_view reference) {
   if (domain == "docker.io" || domain == "index.docker.io") {
     domain.clear();
     if (parts.size() == 2 && parts[0] == "library") parts.erase(parts.begin());
+    // Docker Hub's short form would read back as a registry ("docker.io/a.b/c" -> "a.b/c"),
+    // a different image; no Hub namespace looks like that (a fuzz finding).
+    if (parts.size() > 1 && (parts[0].find('.') != std::string_view::npos || parts[0] == "localhost"))
+      throw bad("a Docker Hub namespace that looks like a registry name");
   }
   std::string out = domain;
   for (auto p : parts) out += (out.empty() ? "" : "/") + std::string(p);

@@ -10,6 +10,9 @@
 
 #include "ctrdbg/config.hpp"
 #include "fuzz_common.hpp"
+#include "fuzz_json_mutator.hpp"
+
+FUZZ_JSON_MUTATOR()
 
 namespace {
 bool absolute(const std::optional<std::string>& p) { return !p || (!p->empty() && (*p)[0] == '/'); }

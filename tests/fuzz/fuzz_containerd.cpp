@@ -10,6 +10,9 @@
 
 #include "ctrdbg/engines/containerd.hpp"
 #include "fuzz_common.hpp"
+#include "fuzz_json_mutator.hpp"
+
+FUZZ_JSON_MUTATOR()
 
 namespace {
 

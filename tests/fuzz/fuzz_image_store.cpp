@@ -20,6 +20,9 @@
 
 #include "ctrdbg/image_store.hpp"
 #include "fuzz_common.hpp"
+#include "fuzz_json_mutator.hpp"
+
+FUZZ_JSON_MUTATOR()
 
 namespace {
 

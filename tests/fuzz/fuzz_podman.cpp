@@ -6,6 +6,9 @@
 
 #include "ctrdbg/engines/podman.hpp"
 #include "fuzz_common.hpp"
+#include "fuzz_json_mutator.hpp"
+
+FUZZ_JSON_MUTATOR()
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in = fuzz::bytes(data, size);

@@ -5,6 +5,7 @@
 #   FUZZ_SECONDS=300 FUZZ_JOBS=2 tests/fuzz/run.sh http elf   # chosen areas, two at once
 #
 # Areas: http docker_api docker_disk containerd podman procfs elf image_store config cli recording
+#        security passwd cgroup
 # (one target each, tests/fuzz/fuzz_<area>.cpp).
 #
 # Environment:
@@ -17,8 +18,10 @@
 #
 # Builds with clang (installs clang and libclang-rt-14-dev from Debian when missing):
 #   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCTRDBG_FUZZ=ON -DCTRDBG_TESTS=OFF
-# then runs each target on its seeds, tests/fuzz/corpus/<area>/ (never written), and on
-# build-fuzz/fuzz-corpus/<area>/ (what the fuzzer learns; kept between runs). Crashing
+# then replays each target's earlier findings, tests/fuzz/crashes/<area>-* (a regression
+# test: one that fails again is a finding, and that area is not fuzzed), and runs it on
+# its seeds, tests/fuzz/corpus/<area>/ (never written), and on build-fuzz/fuzz-corpus/<area>/
+# (what the fuzzer learns; kept between runs). Crashing
 # inputs go to build-fuzz/fuzz-findings/<area>/; reproduce one with
 #   build-fuzz/tests/fuzz/fuzz_<area> build-fuzz/fuzz-findings/<area>/crash-...
 # Prints per target: seconds run, executions, corpus size, findings. Exits 1 when any
@@ -32,7 +35,7 @@ seconds=${FUZZ_SECONDS:-60}
 jobs_max=${FUZZ_JOBS:-1}
 build=${BUILD_DIR:-$repo/build-fuzz}
 source_dir=${FUZZ_SOURCE_DIR:-$repo}
-all_areas=(http docker_api docker_disk containerd podman procfs elf image_store config cli recording)
+all_areas=(http docker_api docker_disk containerd podman procfs elf image_store config cli recording security passwd cgroup)
 areas=("$@")
 [ ${#areas[@]} -gt 0 ] || areas=("${all_areas[@]}")
 
@@ -41,8 +44,8 @@ areas=("$@")
 max_len() {
   case $1 in
     http | docker_api | containerd | elf) echo 16384 ;;
-    docker_disk) echo 32768 ;;
-    podman | image_store) echo 8192 ;;
+    docker_disk | security) echo 32768 ;;
+    podman | image_store | passwd | cgroup) echo 8192 ;;
     procfs | config | recording) echo 4096 ;;
     cli) echo 1024 ;;
     *) echo "unknown area '$1' (known: ${all_areas[*]})" >&2; return 1 ;;
@@ -88,22 +91,32 @@ for a in "${areas[@]}"; do targets+=("fuzz_$a"); done
 echo "run.sh: building ${targets[*]} in $build" >&2
 cmake --build "$build" --target "${targets[@]}" -j"$(nproc)" >"$build/build.log" 2>&1 ||
   { tail -40 "$build/build.log" >&2; echo "run.sh: build failed (log: $build/build.log)" >&2; exit 2; }
-bin_dir=$(dirname "$(find "$build" -name fuzz_http -type f -perm -u+x -print -quit)")
 
 # ---- run ----
 results=$build/fuzz-results
 mkdir -p "$results"
 run_one() {
-  local area=$1 bin=$bin_dir/fuzz_$1 learned=$build/fuzz-corpus/$1 findings=$build/fuzz-findings/$1
+  local area=$1 learned=$build/fuzz-corpus/$1 findings=$build/fuzz-findings/$1 bin
   local log=$results/$area.log marker=$results/$area.start dict=() seeds=()
   mkdir -p "$learned" "$findings"
+  bin=$(find "$build" -name "fuzz_$area" -type f -perm -u+x -print -quit)
+  [ -n "$bin" ] || { echo "run.sh: fuzz_$area was not built" >"$log"; bin=false; }
   [ -f "$here/dict/$area.dict" ] && dict=(-dict="$here/dict/$area.dict")
   [ -d "$here/corpus/$area" ] && seeds=("$here/corpus/$area")
   touch "$marker"
-  local start end rc=0
+  local start end rc=0 old=() f
   start=$(date +%s)
+  # Regression step: the earlier findings of this area (tests/fuzz/crashes/<area>-*) run
+  # first, each once; one that fails again is a finding and the area is not fuzzed.
+  for f in "$here/crashes/$area"-*; do [ -f "$f" ] && old+=("$f"); done
+  if ((${#old[@]})) && ! nice -n "${FUZZ_NICE:-10}" "$bin" -timeout=5 -rss_limit_mb=1024 "${old[@]}" >"$log" 2>&1; then
+    end=$(date +%s)
+    echo "run.sh: an earlier finding in $here/crashes/ fails again" >>"$log"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$area" "$((end - start))" replay - 1 1 >"$results/$area.tsv"
+    return
+  fi
   nice -n "${FUZZ_NICE:-10}" "$bin" -max_len="$(max_len "$area")" -timeout=5 -rss_limit_mb=1024 -max_total_time="$seconds" \
-    -print_final_stats=1 "${dict[@]}" -artifact_prefix="$findings/" "$learned" "${seeds[@]}" >"$log" 2>&1 || rc=$?
+    -print_final_stats=1 "${dict[@]}" -artifact_prefix="$findings/" "$learned" "${seeds[@]}" >>"$log" 2>&1 || rc=$?
   end=$(date +%s)
   local execs corpus found
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

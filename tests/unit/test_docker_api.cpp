@@ -179,6 +179,17 @@ TEST_CASE("docker inspect: missing or malformed State") {
   CHECK(inspect_error(state_string).find("State") != std::string::npos);
 }
 
+TEST_CASE("docker inspect: a state flag that is not a boolean is an Error (fuzz finding)") {
+  // tests/fuzz/crashes/docker_api-state-running-not-bool.bin: json::value() threw nlohmann's type_error.
+  std::string running_yes = R"({"Id": ")" + kId + R"(", "State": {"Running": "yes", "Pid": 1}})";
+  CHECK(inspect_error(running_yes).find("\"Running\" is not a boolean") != std::string::npos);
+  CHECK(inspect_error(with("\"Paused\": false", "\"Paused\": 0")).find("Paused") != std::string::npos);
+  CHECK(inspect_error(with("\"Restarting\": false", "\"Restarting\": []")).find("Restarting") != std::string::npos);
+  // Absent (or null) still reads as false.
+  std::string bare = R"({"Id": ")" + kId + R"(", "State": {"Running": null, "Pid": 1}})";
+  CHECK_FALSE(parse_container_inspect(bare).state.running);
+}
+
 TEST_CASE("docker inspect: bad Pid") {
   CHECK(inspect_error(with("\"Pid\": 48213", "\"Pid\": \"48213\"")).find("Pid") != std::string::npos);
   CHECK(inspect_error(with("\"Pid\": 48213,", "")).find("Pid") != std::string::npos);

@@ -589,3 +589,21 @@ TEST_CASE("image reference: a repository named sha256 is refused (fuzz finding: 
   CHECK_THROWS_AS(ctrdbg::normalize_image_reference("sha256"), ctrdbg::Error);
   CHECK(ctrdbg::normalize_image_reference("docker.io/library/busybox") == "busybox:latest");
 }
+
+TEST_CASE("image reference: a Hub namespace that reads as a registry is refused (fuzz findings: normalizing must be stable)") {
+  // tests/fuzz/crashes/image_store-normalize-dots-component.bin: "docker.io/a...b/c" became
+  // "a...b/c:latest", which reads back as registry "a...b" and was refused.
+  CHECK_THROWS_AS(ctrdbg::normalize_image_reference("docker.io/a...b/c"), ctrdbg::Error);
+  // "a.b/c" would name another image: registry a.b.
+  CHECK_THROWS_AS(ctrdbg::normalize_image_reference("docker.io/a.b/c"), ctrdbg::Error);
+  CHECK_THROWS_AS(ctrdbg::normalize_image_reference("index.docker.io/localhost/c:1"), ctrdbg::Error);
+  // tests/fuzz/crashes/image_store-normalize-registry-twice.bin: became "index.docker.io/busybox:latest",
+  // which normalizes again to "busybox:latest".
+  CHECK_THROWS_AS(ctrdbg::normalize_image_reference("docker.io/index.docker.io/busybox"), ctrdbg::Error);
+  CHECK_THROWS_AS(ctrdbg::normalize_image_reference("docker.io/docker.io/busybox"), ctrdbg::Error);
+  // A dot in the repository itself, or a registry that is not Docker Hub, is fine.
+  CHECK(ctrdbg::normalize_image_reference("docker.io/user/a.b") == "user/a.b:latest");
+  CHECK(ctrdbg::normalize_image_reference("docker.io/a.b") == "a.b:latest");
+  CHECK(ctrdbg::normalize_image_reference("a.b/c") == "a.b/c:latest");
+  CHECK(ctrdbg::normalize_image_reference("a.b/c:latest") == "a.b/c:latest");
+}

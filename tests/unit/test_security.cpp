@@ -684,6 +684,22 @@ TEST_CASE("cgroup_targets: hostile or malformed lines are skipped") {
   CHECK(ctrdbg::cgroup_procs_files("/docker/x", "").empty());
 }
 
+TEST_CASE("cgroup_targets: controllers and mounts never lead out of the hierarchy (fuzz_cgroup findings)") {
+  // tests/fuzz/crashes/cgroup-named-hierarchy-dotdot.bin: a named v1 hierarchy "name=.." gave
+  // /sys/fs/cgroup/../x/cgroup.procs without mountinfo.
+  CHECK(ctrdbg::cgroup_procs_files("/x", "1:name=..:/x\n").empty());
+  CHECK(ctrdbg::cgroup_procs_files("/x", "1:..:/x\n2:cpu,.:/x\n3:a/../../etc:/x\n4:cpu,,memory:/x\n").empty());
+  CHECK(ctrdbg::cgroup_procs_files("/x", "1:name=..:/x\n5:name=systemd:/x\n") ==
+        std::vector<std::string>{"/sys/fs/cgroup/systemd/x/cgroup.procs"});
+  // tests/fuzz/crashes/cgroup-mountinfo-{relative,dotdot}-mountpoint.bin: a mount point or root
+  // that is not absolute and clean (never written so by the kernel) is no base for a path.
+  CHECK(ctrdbg::cgroup_procs_files("/x", "0::/x\n", "25 1 0:22 / sys rw - cgroup2 cgroup2 rw\n").empty());
+  CHECK(ctrdbg::cgroup_procs_files("/x", "0::/x\n", "25 1 0:22 / /sys/fs/cgroup/.. rw - cgroup2 cgroup2 rw\n").empty());
+  CHECK(ctrdbg::cgroup_procs_files("/x/y", "0::/x/y\n", "25 1 0:22 /x/.. /mnt rw - cgroup2 cgroup2 rw\n").empty());
+  CHECK(ctrdbg::cgroup_procs_files("/x", "0::/x\n", "25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n") ==
+        std::vector<std::string>{"/sys/fs/cgroup/x/cgroup.procs"});
+}
+
 // ---------------------------------------------------------------- apply_security
 
 TEST_CASE("apply_security: Docker's default profile, as root and as a user") {
