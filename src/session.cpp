@@ -4,6 +4,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -245,6 +247,37 @@ std::string describe(const StepFailure& f) {
   return out;
 }
 
+// The terminating signals, which main() has blocked for the relay, as an fd: one
+// that arrives while the session is still being set up ends it (wait_readable).
+Fd setup_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&set, s);
+  return Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+// Waits until the socket is readable. Whatever the helper or the command may be
+// stuck in before the execve (a fifo, a hung FUSE mount in the container), ctrdbg
+// stays stoppable: SIGTERM, SIGINT, SIGHUP or SIGQUIT kill the helper, whose death
+// takes the command along (PR_SET_PDEATHSIG), and end ctrdbg with an error.
+void wait_readable(int sock, int sigfd, pid_t helper) {
+  if (sigfd < 0) return;  // no signalfd: a plain blocking receive
+  pollfd fds[2] = {{sock, POLLIN, 0}, {sigfd, POLLIN, 0}};
+  for (;;) {
+    int n = ::poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno("session socket: poll");
+    if (fds[0].revents) return;
+    signalfd_siginfo si{};
+    if (::read(sigfd, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
+    ::kill(helper, SIGKILL);
+    while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    const char* name = sigabbrev_np(static_cast<int>(si.ssi_signo));
+    fail("interrupted by SIG{} while the session was being set up", name ? name : "?");
+  }
+}
+
 // Receives one message (and any fds); returns false on EOF.
 bool receive(int sock, Message* m, Fd* fds, int max_fds) {
   iovec iov{m, sizeof *m};
@@ -366,8 +399,10 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   bool ready = false;
   bool failed = false;
   Message m, failure;
+  Fd sigfd = setup_signals();
   for (;;) {
     Fd fds[2];
+    wait_readable(ours.get(), sigfd.get(), helper);
     if (!receive(ours.get(), &m, fds, 2)) break;
     if (m.kind == MessageKind::ready && !ready) {
       ready = true;
