@@ -90,8 +90,12 @@ wait "$bg" 2>/dev/null || true
 wait_for 5 sh -c "! pgrep -f '^$CTRDBG -T $c -- sleep 30' >/dev/null" || fail "a killed session left processes"
 
 # Changed since the marker, on the host's filesystems: nothing but the engines' own
-# state, logs and this test's directory.
+# state, logs, this test's directory, and the source and build trees (ctest writes
+# its log there while the test runs).
+src_dir=$(cd "${CTRDBG_SOURCE_DIR:-$(dirname "$0")/../..}" && pwd -P)
+build_dir=$(cd "$(dirname "$CTRDBG")" && pwd -P)
 changed=$(find / -xdev -newer "$marker" \
+  -not -path "$src_dir/*" -not -path "$build_dir/*" -not -path "$src_dir" -not -path "$build_dir" \
   -not -path '/proc/*' -not -path '/sys/*' -not -path '/dev/*' \
   -not -path '/var/lib/docker/*' -not -path '/var/lib/containerd/*' -not -path '/var/lib/containers/*' \
   -not -path '/run/docker/*' -not -path '/run/containerd/*' -not -path '/run/containers/*' \
