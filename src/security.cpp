@@ -1314,18 +1314,7 @@ int apply_security(const SecurityProfile& p, StepFailure* f) {
     }
   }
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return step_fail(f, "set keep-caps", nullptr, errno);
-  int pdeathsig = 0;
-  ::prctl(PR_GET_PDEATHSIG, &pdeathsig, 0, 0, 0);
-  // runc: setgroups (unless /proc/self/setgroups says "deny"), setgid, setuid: the raw
-  // per-thread system calls, which set the real, effective and saved ids of root.
-  if (::syscall(SYS_setgroups, p.additional_gids.size(), p.additional_gids.data()) < 0 &&
-      !(errno == EPERM && setgroups_denied()))
-    return step_fail(f, "setgroups", nullptr, errno);
-  if (::syscall(SYS_setgid, p.gid) < 0) return step_fail(f, "setgid", nullptr, errno);
-  if (::syscall(SYS_setuid, p.uid) < 0) return step_fail(f, "setuid", nullptr, errno);
-  // A uid/gid change clears the parent-death signal: set it again.
-  if (pdeathsig != 0 && ::prctl(PR_SET_PDEATHSIG, pdeathsig, 0, 0, 0) < 0)
-    return step_fail(f, "set the parent-death signal", nullptr, errno);
+  if (apply_user_only(p, f) < 0) return -1;
   if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return step_fail(f, "clear keep-caps", nullptr, errno);
   data[0].effective = static_cast<std::uint32_t>(p.caps.effective);
   data[1].effective = static_cast<std::uint32_t>(p.caps.effective >> 32);
@@ -1368,11 +1357,16 @@ int apply_security(const SecurityProfile& p, StepFailure* f) {
 int apply_user_only(const SecurityProfile& p, StepFailure* f) {
   int pdeathsig = 0;
   ::prctl(PR_GET_PDEATHSIG, &pdeathsig, 0, 0, 0);
+  // runc: setgroups (unless /proc/self/setgroups says "deny"), setgid, setuid: the raw
+  // per-thread system calls (glibc's wrappers would signal every thread of the
+  // process: in a vfork child, the parent's), which set the real, effective and saved
+  // ids of root.
   if (::syscall(SYS_setgroups, p.additional_gids.size(), p.additional_gids.data()) < 0 &&
       !(errno == EPERM && setgroups_denied()))
     return step_fail(f, "setgroups", nullptr, errno);
   if (::syscall(SYS_setgid, p.gid) < 0) return step_fail(f, "setgid", nullptr, errno);
   if (::syscall(SYS_setuid, p.uid) < 0) return step_fail(f, "setuid", nullptr, errno);
+  // A uid/gid change clears the parent-death signal: set it again.
   if (pdeathsig != 0 && ::prctl(PR_SET_PDEATHSIG, pdeathsig, 0, 0, 0) < 0)
     return step_fail(f, "set the parent-death signal", nullptr, errno);
   return 0;
