@@ -187,7 +187,9 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
                             target.display()));
 
   // 5. The toolset, staged by now.
+  auto t_wait = std::chrono::steady_clock::now();
   StagedToolset tools = stager.get();
+  say(opt, fmt::format("toolset staged (waited {:.1f} ms for it)", ms_since(t_wait)));
   const std::string& tool_dir = config.mount_dir;
   write_prompt_rc(tools.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
   say(opt, fmt::format("toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path,
