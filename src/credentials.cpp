@@ -30,6 +30,8 @@ std::string container_file(int root_fd, const char* path, const Target& target) 
   auto text = read_container_file(root_fd, path, kMaxUserFile);
   if (text) return *text;
   if (errno == ENOENT || errno == ENOTDIR) return {};
+  if (errno == EINVAL) fail("container {}: {} is not a regular file; refusing to read it", target.display(), path);
+  if (errno == EFBIG) fail("container {}: {} is larger than {} bytes", target.display(), path, kMaxUserFile);
   fail_errno("container {}: reading {}", target.display(), path);
 }
 
