@@ -17,9 +17,7 @@ constexpr size_t kMaxSpec = 8 << 20;     // config.json with a large seccomp pro
 constexpr size_t kMaxUserFile = 4 << 20; // /etc/passwd, /etc/group
 
 Fd open_proc_dir(pid_t pid) {
-  char dir[32];
-  std::snprintf(dir, sizeof dir, "/proc/%d", pid);
-  Fd fd(::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd fd = open_proc_pid(pid);
   if (!fd) fail_errno("reading the credentials of pid {}", pid);
   return fd;
 }

@@ -1,9 +1,12 @@
 #include "ctrdbg/procfs.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/fd.hpp"
@@ -78,6 +81,34 @@ std::optional<std::string> read_small_file(int dirfd, const char* path, size_t l
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+std::optional<std::string> read_regular_file(int fd, size_t limit) {
+  struct stat st {};
+  if (::fstat(fd, &st) < 0) return std::nullopt;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EINVAL;
+    return std::nullopt;
+  }
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) return out;
+    if (out.size() + static_cast<size_t>(n) > limit) {
+      errno = EFBIG;
+      return std::nullopt;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+Fd open_proc_pid(pid_t pid) {
+  char dir[32];
+  std::snprintf(dir, sizeof dir, "/proc/%d", pid);
+  return Fd(::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
 }  // namespace ctrdbg

@@ -24,9 +24,7 @@ double ms_since(Clock::time_point t) {
 
 // A plain process: its own environment, no engine to ask.
 Target resolve_pid(pid_t pid) {
-  char dir[32];
-  std::snprintf(dir, sizeof dir, "/proc/%d", pid);
-  Fd proc(::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd proc = open_proc_pid(pid);
   if (!proc) fail("no process with pid {}", pid);
   Target t;
   t.engine = "pid";

@@ -29,6 +29,7 @@
 #include "ctrdbg/engines/containerd.hpp"  // cgroup_leaf
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/fd.hpp"
+#include "ctrdbg/procfs.hpp"
 
 namespace ctrdbg {
 namespace {
@@ -1101,20 +1102,7 @@ std::optional<std::string> read_container_file(int root_fd, const char* path, si
   std::snprintf(self, sizeof self, "/proc/self/fd/%d", fd.get());
   fd.reset(::open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd) return std::nullopt;
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;
-    if (n == 0) break;
-    if (out.size() + static_cast<size_t>(n) > limit) {
-      errno = EFBIG;
-      return std::nullopt;
-    }
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
+  return read_regular_file(fd.get(), limit);
 }
 
 // ================================================================ host side
@@ -1137,14 +1125,10 @@ void inherit_unset_from(SecurityProfile& p, pid_t pid) {
     p.rlimits.push_back(Rlimit{r.resource, old.rlim_cur, old.rlim_max});
   }
   if (!p.umask) {
-    char path[48];
-    std::snprintf(path, sizeof path, "/proc/%d/status", pid);
-    Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-    if (!fd) fail_errno("{}", path);
-    std::string text;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    Fd proc = open_proc_pid(pid);
+    auto status = proc ? read_small_file(proc.get(), "status") : std::nullopt;
+    if (!status) fail_errno("/proc/{}/status", pid);
+    const std::string& text = *status;
     size_t at = text.find("\nUmask:\t");
     if (at != std::string::npos) {
       std::uint32_t m = 0;

@@ -330,9 +330,7 @@ PinnedProcess pin_target(const Target& target) {
   if (!p.pidfd && errno == ESRCH) fail("container {}: its process {} has just exited", target.display(), target.pid);
   if (!p.pidfd && errno != ENOSYS) fail_errno("pidfd_open({})", target.pid);
 
-  char dir[32];
-  std::snprintf(dir, sizeof dir, "/proc/%d", target.pid);
-  Fd proc(::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd proc = open_proc_pid(target.pid);
   if (!proc) fail("container {}: its process {} is gone", target.display(), target.pid);
   auto stat = read_small_file(proc.get(), "stat");
   auto cgroup = read_small_file(proc.get(), "cgroup");

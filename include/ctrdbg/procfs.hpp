@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "ctrdbg/fd.hpp"
+
 namespace ctrdbg {
 
 // Field 22 of /proc/PID/stat: start time in clock ticks since boot. Throws Error.
@@ -25,5 +27,14 @@ bool cgroup_mentions_id(std::string_view cgroup, std::string_view id);
 // Reads at most `limit` bytes of a file relative to dirfd (no O_NONBLOCK games needed:
 // /proc files never block). Returns nullopt with errno set on failure.
 std::optional<std::string> read_small_file(int dirfd, const char* path, size_t limit = 1 << 16);
+
+// The whole of `fd`, which must be a regular file of at most `limit` bytes: what a
+// container or an engine could have replaced by a fifo, a device or a huge file.
+// nullopt with errno set otherwise (EINVAL: not a regular file; EFBIG: too large).
+std::optional<std::string> read_regular_file(int fd, size_t limit);
+
+// /proc/PID as a directory fd (O_CLOEXEC); an empty Fd with errno set when there is
+// no such process.
+Fd open_proc_pid(pid_t pid);
 
 }  // namespace ctrdbg

@@ -78,25 +78,7 @@ std::optional<std::string> read_state_file(int dirfd, const char* name, size_t l
   // O_NONBLOCK: a FIFO where a file should be must not hang the open.
   Fd fd(::openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (!fd) return std::nullopt;
-  struct stat st {};
-  if (::fstat(fd.get(), &st) < 0) return std::nullopt;
-  if (!S_ISREG(st.st_mode)) {
-    errno = EINVAL;
-    return std::nullopt;
-  }
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;
-    if (n == 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > limit) {
-      errno = EFBIG;
-      return std::nullopt;
-    }
-  }
+  return read_regular_file(fd.get(), limit);
 }
 
 std::string read_error(const std::string& path, int err) {
@@ -235,9 +217,7 @@ struct Liveness {
 Liveness check_process(const TaskRef& task, const TaskFiles& files) {
   const std::string who = fmt::format("containerd task {}", task.ns_id());
   const long pid = files.init_pid;
-  char procdir[32];
-  std::snprintf(procdir, sizeof procdir, "/proc/%ld", pid);
-  Fd proc(::open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Fd proc = open_proc_pid(static_cast<pid_t>(pid));
   auto stat = proc ? read_small_file(proc.get(), "stat") : std::nullopt;
   if (!stat)
     fail("{}: init.pid names pid {}, which is not running: the task has exited and its state is stale ({})", who,

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -191,4 +192,36 @@ TEST_CASE("parse_stat_ppid: field 4, after a comm that holds spaces and parenthe
   CHECK_THROWS_AS(ctrdbg::parse_stat_ppid("4242 (sleep) S"), ctrdbg::Error);
   CHECK_THROWS_AS(ctrdbg::parse_stat_ppid("4242 sleep S 1"), ctrdbg::Error);
   CHECK_THROWS_AS(ctrdbg::parse_stat_ppid("4242 (sleep) S x1 2"), ctrdbg::Error);
+}
+
+TEST_CASE("read_regular_file: a regular file whole, within its bound; a fifo or a larger file is refused") {
+  TempFile f(std::string(5000, 'x'));
+  ctrdbg::Fd fd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE(fd);
+  auto text = ctrdbg::read_regular_file(fd.get(), 5000);
+  REQUIRE(text);
+  CHECK(text->size() == 5000);
+
+  ctrdbg::Fd again(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
+  errno = 0;
+  CHECK_FALSE(ctrdbg::read_regular_file(again.get(), 4999));
+  CHECK(errno == EFBIG);
+
+  std::string fifo = f.path + ".fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  ctrdbg::Fd pipe(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  ::unlink(fifo.c_str());
+  REQUIRE(pipe);
+  errno = 0;
+  CHECK_FALSE(ctrdbg::read_regular_file(pipe.get(), 1 << 20));
+  CHECK(errno == EINVAL);
+}
+
+TEST_CASE("open_proc_pid: our own /proc entry; none for a pid that cannot exist") {
+  ctrdbg::Fd self = ctrdbg::open_proc_pid(::getpid());
+  CHECK(self);
+  CHECK(ctrdbg::read_small_file(self.get(), "stat").has_value());
+  errno = 0;
+  CHECK_FALSE(ctrdbg::open_proc_pid(0x7ffffff0));
+  CHECK(errno == ENOENT);
 }
