@@ -41,8 +41,10 @@ std::string format_audit(const AuditRecord& r) {
   std::time_t t = std::chrono::system_clock::to_time_t(r.start);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  // Not strftime: it loads the time zone (/etc/localtime) even for a UTC format,
+  // on every session's way out.
+  std::string when = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return fmt::format(
       "session uid={} loginuid={} tty={} target={} engine={} name={} id={} pid={} command={} mode={} start={} "
       "duration={:.3f}s exit={}",

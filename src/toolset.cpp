@@ -253,9 +253,12 @@ Fd stage_toolset(const Toolset& tools, const std::string& mount_dir) {
   Fd bin_dir(::openat(root.get(), bin.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!bin_dir) fail_errno("staging toolset: open {}/bin", mount_dir);
   copy_tool(bin_dir.get(), tools.busybox);
+  // Hard links, as `busybox --install` makes them: a name costs a directory entry,
+  // where a symlink costs an inode too, made now and evicted when the session ends
+  // (both on the start-up path of every session).
   for (const auto& applet : tools.applets) {
     if (applet == "busybox") continue;
-    if (::symlinkat("busybox", bin_dir.get(), applet.c_str()) < 0 && errno != EEXIST)
+    if (::linkat(bin_dir.get(), "busybox", bin_dir.get(), applet.c_str(), 0) < 0 && errno != EEXIST)
       fail_errno("staging toolset: link applet {}", applet);
   }
   for (const auto& extra : tools.extras) copy_tool(bin_dir.get(), extra);

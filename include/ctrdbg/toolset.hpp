@@ -63,7 +63,7 @@ Toolset inspect_busybox(const std::string& path, const std::string& origin, bool
 ToolFile inspect_static_tool(const std::string& path, const std::string& name, const std::string& origin);
 
 // Stages the toolset into a new detached tmpfs (new mount API) laid out as
-//   <dir>/bin/busybox, <dir>/bin/<applet> -> busybox, <dir>/bin/<extra>
+//   <dir>/bin/busybox, <dir>/bin/<applet> (hard links to it), <dir>/bin/<extra>
 // and returns the mount fd.
 Fd stage_toolset(const Toolset& tools, const std::string& mount_dir);
 
