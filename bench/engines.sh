@@ -347,7 +347,8 @@ toolset_line() {  # config, wrapper (may be empty)
   # shellcheck disable=SC2086  # the wrapper is a word list
   out=$(eval "${2:-} env CTRDBG_CONFIG=$1 $Q_CTRDBG -v -T $NAME -- true" 2>&1 </dev/null) ||
     die "ctrdbg with $1 failed: $out"
-  sed -n 's/^ctrdbg: \(toolset [^:].*\)$/\1/p' <<<"$out" | head -1
+  # "toolset PATH (ORIGIN, ...)", not "toolset staged ..." nor "toolset: skipped ...".
+  sed -n 's/^ctrdbg: \(toolset \/.*\)$/\1/p' <<<"$out" | head -1
 }
 TS_SMALL=$(toolset_line "$WORK/small.json" "$HIDE_BB")
 TS_BIG=$(toolset_line "$WORK/big.json" "$HIDE_BB")
