@@ -190,7 +190,7 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
       if (list.status == 200) matches = containers_with_prefix(list.body, target);
       std::string joined;
       for (const auto& m : matches) joined += (joined.empty() ? "" : ", ") + m;
-      fail("ID prefix '{}' is ambiguous: it matches {}", target, joined.empty() ? message : joined);
+      fail_ambiguous("ID prefix '{}' is ambiguous: it matches {}", target, joined.empty() ? message : joined);
     }
     if (inspect.status == 404) fail("no container named '{}' or with an ID starting with it", target);
     fail("engine at {} answered HTTP {}: {}", socket_path, inspect.status, message);

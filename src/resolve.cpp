@@ -83,9 +83,12 @@ Target resolve_docker(const ResolveRequest& req, const std::string& target, std:
     attempts.push_back(fmt::format("docker on disk answered in {:.1f} ms", ms_since(t0)));
     return t;
   } catch (const Error& e) {
-    if (api_failure.empty()) throw e.context("docker on disk");
-    // Both sources failed: one error that says what each answered.
-    throw Error(fmt::format("{}; docker on disk: {}", api_failure, e.what()));
+    // Both sources failed: one error that says what each answered (an ambiguity
+    // stays one: the bare-TARGET chain below tells it apart by type).
+    std::string message = api_failure.empty() ? fmt::format("docker on disk: {}", e.what())
+                                              : fmt::format("{}; docker on disk: {}", api_failure, e.what());
+    if (dynamic_cast<const AmbiguousTarget*>(&e)) throw AmbiguousTarget(message);
+    throw Error(message, e.exit_code());
   }
 }
 
@@ -93,6 +96,7 @@ struct EngineAnswer {
   std::string engine;  // "docker", "podman", "containerd", "pid"
   std::optional<Target> target;
   std::string error;
+  bool ambiguous = false;  // the engine knows several containers TARGET could mean
 };
 
 std::string qualified(const EngineAnswer& a, const std::string& target) {
@@ -125,11 +129,14 @@ Resolved resolve_target(const ResolveRequest& req) {
   // `resolve` returns the target, or nullopt with a.error set (no exception on the
   // common "not in this engine" path: see find_via_podman).
   auto ask = [&](const char* engine, auto&& resolve) {
-    EngineAnswer a{engine, std::nullopt, ""};
+    EngineAnswer a{engine, std::nullopt, "", false};
     try {
       a.target = resolve(&a.error);
     } catch (const EngineUnavailable& e) {
       a.error = e.what();
+    } catch (const AmbiguousTarget& e) {
+      a.error = e.what();
+      a.ambiguous = true;
     } catch (const Error& e) {
       a.error = e.what();
     }
@@ -157,8 +164,7 @@ Resolved resolve_target(const ResolveRequest& req) {
   }
   // A bare number matching a container is the container; the PID reading is only
   // a fallback, also when an engine found several containers with that prefix.
-  bool ambiguous = std::any_of(answers.begin(), answers.end(),
-                               [](const EngineAnswer& a) { return a.error.find("ambiguous") != std::string::npos; });
+  bool ambiguous = std::any_of(answers.begin(), answers.end(), [](const EngineAnswer& a) { return a.ambiguous; });
   if (!found.empty() && found.back()->engine == std::string("pid") && (found.size() > 1 || ambiguous)) found.pop_back();
   if (found.size() == 1) return take(*found.front()->target);
   if (found.size() > 1) {

@@ -43,6 +43,19 @@ class EngineUnavailable : public Error {
   using Error::Error;
 };
 
+// The engine knows several containers that TARGET could mean (an ID prefix, a
+// containerd ID in two namespaces): a definitive answer, which the resolution of a
+// bare TARGET must tell apart from "not here" without reading the message.
+class AmbiguousTarget : public Error {
+ public:
+  using Error::Error;
+};
+
+template <typename... Args>
+[[noreturn]] void fail_ambiguous(fmt::format_string<Args...> f, Args&&... args) {
+  throw AmbiguousTarget(fmt::format(f, std::forward<Args>(args)...));
+}
+
 // "what: strerror(err)"
 std::string errno_message(const std::string& what, int err);
 

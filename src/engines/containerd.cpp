@@ -484,7 +484,7 @@ std::optional<Target> find_via_containerd(const std::string& text, const Contain
       std::string n = t->ns_id();
       names.push_back(seen.insert(n).second ? n : fmt::format("{} (in {})", n, t->root));
     }
-    fail("{} is ambiguous: it matches {}; name one as NAMESPACE/ID", what, join(names));
+    fail_ambiguous("{} is ambiguous: it matches {}; name one as NAMESPACE/ID", what, join(names));
   };
 
   // containerd's order: the full ID (in one namespace), then a unique ID prefix.
@@ -564,7 +564,7 @@ Target resolve_via_k8s(const std::string& text, const ContainerdLayout& layout) 
   if (live.size() > 1) {
     std::vector<std::string> ids;
     for (const auto& [i, l] : live) ids.push_back(chosen[i].ref.ns_id());
-    fail("k8s://{}/{} is ambiguous: running tasks {}; name one as containerd://NAMESPACE/ID", pod, ref.container,
+    fail_ambiguous("k8s://{}/{} is ambiguous: running tasks {}; name one as containerd://NAMESPACE/ID", pod, ref.container,
          join(ids));
   }
   return cri_target(std::move(chosen[live.front().first]), live.front().second);

@@ -644,7 +644,7 @@ Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout
       std::sort(shown.begin(), shown.end());
       std::string joined;
       for (const auto& m : shown) joined += (joined.empty() ? "" : ", ") + m;
-      fail("ID prefix '{}' is ambiguous: it matches {}", target, joined);
+      fail_ambiguous("ID prefix '{}' is ambiguous: it matches {}", target, joined);
     }
   }
   if (!found) fail("no container named '{}' or with an ID starting with it (in {})", target, dir);

@@ -153,7 +153,7 @@ std::optional<Target> find_via_podman(const std::string& target, const PodmanLay
       for (const auto* c : matches)
         joined += fmt::format("{}{} ({})", joined.empty() ? "" : ", ", c->id.substr(0, 12),
                               c->names.empty() ? "" : c->names.front());
-      fail("ID prefix '{}' is ambiguous: it matches {}", target, joined);
+      fail_ambiguous("ID prefix '{}' is ambiguous: it matches {}", target, joined);
     }
     if (matches.size() == 1) return load_running(*store, *matches.front(), layout);
   }

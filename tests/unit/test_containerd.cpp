@@ -244,6 +244,9 @@ TEST_CASE("resolve_via_containerd: ID, unique prefix, NS/ID, across namespaces")
   std::string e = error_of([&] { resolve_via_containerd("abc", d.layout); });
   CHECK(e.find("ID prefix 'abc' is ambiguous") != std::string::npos);
   CHECK(e.find("default/abc123, k8s.io/abc456") != std::string::npos);
+  CHECK_THROWS_AS(resolve_via_containerd("abc", d.layout), AmbiguousTarget);  // a bare TARGET's chain tells it by type
+  std::string why;
+  CHECK_THROWS_AS(find_via_containerd("abc", d.layout, &why), AmbiguousTarget);
 
   e = error_of([&] { resolve_via_containerd("nope", d.layout); });
   CHECK(e.find("no containerd task 'nope'") != std::string::npos);
@@ -263,6 +266,7 @@ TEST_CASE("resolve_via_containerd: the same full ID in two namespaces is ambiguo
   d.task("default", "dup2");
   std::string e = error_of([&] { resolve_via_containerd("dup", d.layout); });
   CHECK(e.find("ID 'dup' is ambiguous: it matches default/dup, k8s.io/dup") != std::string::npos);
+  CHECK_THROWS_AS(resolve_via_containerd("dup", d.layout), AmbiguousTarget);
   CHECK(resolve_via_containerd("k8s.io/dup", d.layout).name == "k8s.io/dup");
   // A full ID wins over being a prefix of another in the same namespace.
   CHECK(resolve_via_containerd("default/dup", d.layout).name == "default/dup");

@@ -137,7 +137,8 @@ TEST_CASE("resolve_via_docker_disk: full ID, name, unique prefix; the runtime mu
   CHECK_THROWS_WITH_AS(resolve_via_docker_disk("decoy", d.layout),
                        doctest::Contains("no container named 'decoy'"), Error);
   CHECK_THROWS_WITH_AS(resolve_via_docker_disk("b", d.layout),
-                       doctest::Contains("ambiguous: it matches b00000000000 (db), b11111111111 (cache)"), Error);
+                       doctest::Contains("ambiguous: it matches b00000000000 (db), b11111111111 (cache)"),
+                       AmbiguousTarget);
   CHECK_THROWS_WITH_AS(resolve_via_docker_disk("cache", d.layout), doctest::Contains("is not running"), Error);
 }
 
