@@ -100,7 +100,9 @@ Credentials prepare_credentials(const Target& target, pid_t pid, const Credentia
     const std::string group = container_file(root.get(), "/etc/group", target);
     ResolvedUser u;
     try {
-      u = resolve_user(*request.user, passwd, group);
+      // docker exec -u adds the container's --group-add groups (dockerd getUser).
+      std::vector<std::string> none;
+      u = resolve_user(*request.user, passwd, group, target.group_add ? *target.group_add : none);
     } catch (const Error& e) {
       throw e.context(fmt::format("-u {}", *request.user));
     }

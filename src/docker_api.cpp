@@ -80,6 +80,21 @@ InspectResult parse_container_inspect(std::string_view text) {
 
   auto config = doc.find("Config");
   if (config != doc.end()) read_container_config(*config, t);
+  auto host_config = doc.find("HostConfig");
+  t.group_add = host_config != doc.end() && host_config->is_object() ? read_group_add(*host_config, where)
+                                                                     : std::vector<std::string>{};
+  return out;
+}
+
+std::vector<std::string> read_group_add(const nlohmann::json& host_config, const char* where) {
+  std::vector<std::string> out;
+  auto groups = host_config.find("GroupAdd");
+  if (groups == host_config.end() || groups->is_null()) return out;
+  if (!groups->is_array()) throw Error(fmt::format("{}: \"HostConfig.GroupAdd\" is not an array", where));
+  for (const auto& g : *groups) {
+    if (!g.is_string()) throw Error(fmt::format("{}: \"HostConfig.GroupAdd\" holds a non-string", where));
+    out.push_back(g.get<std::string>());
+  }
   return out;
 }
 

@@ -177,6 +177,8 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   // 4b. Who the command runs as: host root (default), -u USER, or --as-container.
   if (opt.as_container && target.engine == "docker" && target.bundle.empty())
     target.bundle = docker_layout(request.docker_root, request.docker_exec_root).task_root + "/" + target.id;
+  if (opt.user && target.engine == "docker" && !target.group_add)
+    target.group_add = read_docker_group_add(docker_layout(request.docker_root, request.docker_exec_root), target.id);
   Credentials credentials = prepare_credentials(target, pinned.pid, {opt.as_container, opt.user});
   plan.credentials = &credentials;
   if (credentials.mode != Credentials::Mode::host_root) say(opt, "command runs as " + credentials.describe());

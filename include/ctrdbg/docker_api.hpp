@@ -33,6 +33,9 @@ InspectResult parse_container_inspect(std::string_view json);
 // The "Config" object both the Engine API and config.v2.json carry: Env,
 // WorkingDir, User, Hostname, Image into `t` (absent or mistyped members skipped).
 void read_container_config(const nlohmann::json& config, Target& t);
+// HostConfig.GroupAdd, which the Engine API's inspect and hostconfig.json carry: an
+// array of strings, or absent/null for none. Throws Error for anything else.
+std::vector<std::string> read_group_add(const nlohmann::json& host_config, const char* where);
 // "API version from the /_ping headers: a 1.x version string, or "" when absent.
 std::string api_version_from_ping(const std::string& header_value);
 // For an ambiguous prefix: "id (name)" for every container whose ID starts with prefix.

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct Target {
   std::string hostname;
   std::string image;
   std::string bundle;    // the runtime's bundle (OCI config.json inside), for --as-container; "" when none
+  // Docker's HostConfig.GroupAdd (`docker run --group-add`: names or numbers), which
+  // docker exec -u adds to the user's groups. nullopt: not read (an on-disk lookup
+  // reads hostconfig.json only when -u needs it: read_docker_group_add).
+  std::optional<std::vector<std::string>> group_add;
 
   std::string short_id() const { return id.substr(0, 12); }
   // "web (3f2a1b2c3d4e)"

@@ -409,6 +409,24 @@ InspectResult parse_config_v2(std::string_view text) {
   return out;
 }
 
+std::vector<std::string> parse_hostconfig_group_add(std::string_view text) {
+  json doc = json::parse(text, nullptr, false);
+  if (!doc.is_object()) throw Error("not a JSON object");
+  return read_group_add(doc, "hostconfig.json");
+}
+
+std::vector<std::string> read_docker_group_add(const DockerDiskLayout& layout, const std::string& id) {
+  if (!is_hex_id(id, 64, 64)) throw Error(fmt::format("'{}' is not a container ID", id));
+  const std::string path = layout.data_root + "/containers/" + id + "/hostconfig.json";
+  auto text = read_state_file(path);
+  if (!text) fail_errno("{}", path);
+  try {
+    return parse_hostconfig_group_add(*text);
+  } catch (const Error& e) {
+    throw e.context(path);
+  }
+}
+
 InspectResult parse_config_v2_brief(std::string_view text) {
   ConfigV2BriefSax f;
   // The checks and messages of parse_config_v2, in its order.

@@ -89,6 +89,24 @@ for user in app 1000 app:staff 1000:1001 4242 4242:77 root web daemon:app :app; 
 done
 pass "-u USER[:GROUP]: uid, gid, groups and HOME as docker exec"
 
+# --group-add (HostConfig.GroupAdd): docker exec -u adds those groups to the user's,
+# by name from the container's /etc/group or by number; so does -u, whether the
+# target was found through the API or on disk (hostconfig.json).
+cg=ctrdbg-asc-groupadd-$$
+start "$cg" --group-add wheel --group-add 4242
+for user in app web:staff 1001; do
+  profile_matches "--group-add wheel --group-add 4242, -u $user" "$cg" "$user"
+done
+want=$(docker exec -u web "$cg" grep Groups /proc/self/status)
+assert_contains "$want" "4242" "docker exec -u web in a --group-add 4242 container"
+for engine in api disk; do
+  run_ctrdbg --engine "$engine" -T -u web "$cg" -- grep Groups /proc/self/status </dev/null
+  assert_status "$rc" 0 "-u web, --engine $engine"
+  assert_eq "$out" "$want" "-u web in a --group-add container, --engine $engine (ctrdbg vs docker exec)"
+done
+docker rm -f "$cg" >/dev/null
+pass "-u adds the container's --group-add groups, as docker exec -u does (API and on-disk lookup)"
+
 run_ctrdbg --as-container -T -u nobody "$c" -- true
 assert_ctrdbg_error "unable to find user nobody"
 run_ctrdbg --as-container -T -u app:nogroup "$c" -- true

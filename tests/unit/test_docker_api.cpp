@@ -112,6 +112,18 @@ TEST_CASE("docker inspect: fields of a running container") {
   CHECK(r.target.image == "nginx:1.25");  // Config.Image, not the top-level sha256
 }
 
+TEST_CASE("docker inspect: HostConfig.GroupAdd, for -u") {
+  std::string base = R"({"Id": ")" + kId + R"(", "State": {"Running": true, "Pid": 7})";
+  auto group_add = [&](const std::string& host_config) { return parse_container_inspect(base + host_config + "}").target.group_add; };
+  // Answered by the API: known, even when empty.
+  CHECK(group_add("") == std::vector<std::string>{});
+  CHECK(group_add(R"(, "HostConfig": {"GroupAdd": null})") == std::vector<std::string>{});
+  CHECK(group_add(R"(, "HostConfig": {"GroupAdd": ["staff", "4242"]})") == std::vector<std::string>{"staff", "4242"});
+  CHECK(inspect_error(base + R"(, "HostConfig": {"GroupAdd": "staff"}})").find("\"HostConfig.GroupAdd\" is not an array") !=
+        std::string::npos);
+  CHECK(inspect_error(base + R"(, "HostConfig": {"GroupAdd": [50]}})").find("non-string") != std::string::npos);
+}
+
 TEST_CASE("docker inspect: paused / exited state flags") {
   InspectResult p = parse_container_inspect(
       with(R"("Status": "running",

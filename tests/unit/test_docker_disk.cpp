@@ -88,6 +88,15 @@ TEST_CASE("parse_config_v2 rejects damaged files with the reason") {
   for (size_t n = 0; n < whole.size(); n += 7) CHECK_THROWS_AS(parse_config_v2(whole.substr(0, n)), Error);
 }
 
+TEST_CASE("parse_hostconfig_group_add: docker run --group-add, as hostconfig.json keeps it") {
+  CHECK(parse_hostconfig_group_add(R"({"Binds":null,"GroupAdd":["audio","4242"],"Privileged":false})") ==
+        std::vector<std::string>{"audio", "4242"});
+  CHECK(parse_hostconfig_group_add(R"({"GroupAdd":null})").empty());
+  CHECK(parse_hostconfig_group_add(R"({"Binds":null})").empty());
+  CHECK_THROWS_WITH_AS(parse_hostconfig_group_add("[1]"), doctest::Contains("not a JSON object"), Error);
+  CHECK_THROWS_WITH_AS(parse_hostconfig_group_add(R"({"GroupAdd":{"a":1}})"), doctest::Contains("not an array"), Error);
+}
+
 TEST_CASE("parse_runc_state takes the init PID and its start time") {
   auto s = parse_runc_state(R"({"id":"x","init_process_pid":2768,"init_process_start":8895,"created":"t"})");
   CHECK(s.init_pid == 2768);

@@ -69,4 +69,9 @@ Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout
 // config.v2.json says it runs), /proc/PID/stat; two threads for large data-roots.
 std::vector<Target> list_docker_disk(const DockerDiskLayout& layout);
 
+// HostConfig.GroupAdd of container `id`, from <data-root>/containers/<id>/hostconfig.json
+// (for -u, as docker exec -u adds those groups). Throws Error naming the file.
+std::vector<std::string> read_docker_group_add(const DockerDiskLayout& layout, const std::string& id);
+std::vector<std::string> parse_hostconfig_group_add(std::string_view json);
+
 }  // namespace ctrdbg
