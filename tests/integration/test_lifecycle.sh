@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # How a session ends (no tty, -T): signals to ctrdbg are forwarded and reported as
 # 128+N; a second one kills the command; SIGKILL to ctrdbg takes its helper and
-# the command along; a container that dies ends the session. Nothing is left
-# behind: no command in the container, no ctrdbg process, no mount on the host.
+# the command along; a container that dies ends the session; a signal while the
+# session is still being set up ends it before the command runs (125). Nothing is
+# left behind: no command in the container, no ctrdbg process, no mount on the host.
 source "$(dirname "$0")/../lib/common.sh"
 need_root
 need_docker
@@ -130,3 +131,44 @@ pass "container killed: ctrdbg exits 137 in ${elapsed} ms (docker kill included)
 
 # (A container that exits between resolution and entering is too hard to hit
 # reliably from a script; the pidfd pinning is covered by unit-level reasoning.)
+
+# ---- a signal while the session is being set up ----
+# The container's cgroup is frozen by hand (not `docker pause`, which ctrdbg refuses):
+# with --as-container the helper writes itself into the container's cgroups before
+# it joins the namespaces, and stops there, in the middle of set-up, for as long as
+# the test wants. A signal to ctrdbg must then end the session: the helper is
+# killed, the command never runs, ctrdbg exits 125 and says why.
+docker start "$c" >/dev/null
+wait_running "$c"
+cpid=$(container_pid "$c")
+cg_line=$(grep -E '^[0-9]+:([^:]*,)?freezer(,[^:]*)?:' "/proc/$cpid/cgroup" || true)
+if [ -n "$cg_line" ]; then  # cgroup v1: the freezer hierarchy
+  freeze_file=/sys/fs/cgroup/freezer${cg_line##*:}/freezer.state frozen=FROZEN thawed=THAWED
+else                         # cgroup v2
+  freeze_file=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$cpid/cgroup")/cgroup.freeze frozen=1 thawed=0
+fi
+[ -w "$freeze_file" ] || skip "cannot freeze $c's cgroup ($freeze_file)"
+thaw() { echo "$thawed" >"$freeze_file" 2>/dev/null || true; }
+on_exit thaw
+for sig in TERM INT HUP; do
+  marker=/dev/shm/ctrdbg-setup-$sig-$$  # writable in every docker container
+  echo "$frozen" >"$freeze_file"
+  env --default-signal "$CTRDBG" --as-container -T "$c" -- touch "$marker" </dev/null >"$TEST_TMP/out" \
+    2>"$TEST_TMP/stderr" &
+  bg=$!
+  sleep 1  # set-up takes milliseconds: by now the helper sits frozen in the container's cgroup
+  [[ "$(ps -o stat= -p "$bg")" != Z* ]] ||
+    fail "SIG$sig during set-up: ctrdbg ended before the signal (stderr: $(cat "$TEST_TMP/stderr"))"
+  [ "$(ctrdbg_pids " $c " | wc -l)" -ge 2 ] || fail "SIG$sig during set-up: no helper beside ctrdbg"
+  kill -"$sig" "$bg"
+  # cgroup v1 lets a frozen task die only once thawed (v2 at once): thaw a moment later.
+  sleep 0.3
+  thaw
+  wait_exit "$bg" 5 || fail "SIG$sig during set-up: ctrdbg still running 5 s later"
+  assert_status "$rc" 125 "SIG$sig while the session is being set up"
+  assert_contains "$err" "interrupted by SIG$sig while the session was being set up" "ctrdbg's error"
+  wait_for 2 no_ctrdbg_left || fail "SIG$sig during set-up: ctrdbg processes left: $(ctrdbg_pids " $c ")"
+  ! docker exec "$c" test -e "$marker" || fail "SIG$sig during set-up: the command ran (it made $marker)"
+  [ -z "$(host_ctrdbg_mounts)" ] || fail "SIG$sig during set-up: the host's mount table mentions ctrdbg"
+  pass "SIG$sig during set-up (helper held in a frozen cgroup): exit 125, the command never ran, nothing left"
+done
