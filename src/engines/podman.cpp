@@ -56,14 +56,25 @@ Target load_running(const Store& store, const PodmanContainer& c, const PodmanLa
   t.image = c.image;
   const std::string who = fmt::format("podman container {}", t.display());
 
-  std::string runc_path = layout.runc_root + "/" + c.id + "/state.json";
-  auto runc = read_file(runc_path);
-  if (!runc) fail("{} is not running (no runtime state at {})", who, runc_path);
+  // The runtime's own record: runc's, else crun's (podman's default where crun is
+  // installed). A container has one of them while it runs.
+  std::string state_path = layout.runc_root + "/" + c.id + "/state.json";
+  auto state = read_file(state_path);
+  auto parse = parse_runc_state;
+  if (!state && errno == ENOENT) {
+    std::string crun_path = layout.crun_root + "/" + c.id + "/status";
+    state = read_file(crun_path);
+    if (!state && errno == ENOENT)
+      fail("{} is not running (no runtime state at {} or {})", who, state_path, crun_path);
+    state_path = crun_path;
+    parse = parse_crun_status;
+  }
+  if (!state) fail_errno("{}", state_path);
   RuncState rs;
   try {
-    rs = parse_runc_state(*runc);
+    rs = parse(*state);
   } catch (const Error& e) {
-    throw e.context(runc_path);
+    throw e.context(state_path);
   }
   std::string pid_path = layout.run_root + "/" + store.dir.substr(store.dir.rfind('/') + 1) + "/" + c.id +
                          "/userdata/pidfile";
@@ -74,7 +85,8 @@ Target load_running(const Store& store, const PodmanContainer& c, const PodmanLa
     } catch (const Error& e) {
       throw e.context(pid_path);
     }
-    if (pid != rs.init_pid) fail("{}: podman says pid {}, runc says {} (stale state)", who, pid, rs.init_pid);
+    if (pid != rs.init_pid)
+      fail("{}: podman says pid {}, the runtime ({}) says {} (stale state)", who, pid, state_path, rs.init_pid);
   }
   t.pid = static_cast<pid_t>(rs.init_pid);
   t.start_time = rs.init_start;
@@ -92,11 +104,26 @@ Target load_running(const Store& store, const PodmanContainer& c, const PodmanLa
     }
   }
   t.bundle = store.dir + "/" + c.id + "/userdata";
-  t.source = fmt::format("podman on disk ({}, {})", store.dir, runc_path);
+  t.source = fmt::format("podman on disk ({}, {})", store.dir, state_path);
   return t;
 }
 
 }  // namespace
+
+RuncState parse_crun_status(std::string_view text) {
+  json doc = json::parse(text, nullptr, false);
+  if (!doc.is_object()) throw Error("not a JSON object");
+  RuncState s;
+  auto pid = doc.find("pid");
+  if (pid == doc.end() || !pid->is_number_integer() || pid->get<long long>() <= 0 ||
+      pid->get<long long>() > (1LL << 22))
+    throw Error("no valid \"pid\"");
+  s.init_pid = static_cast<long>(pid->get<long long>());
+  auto start = doc.find("process-start-time");
+  if (start == doc.end() || !start->is_number_unsigned()) throw Error("no valid \"process-start-time\"");
+  s.init_start = start->get<std::uint64_t>();
+  return s;
+}
 
 std::vector<PodmanContainer> parse_podman_containers(std::string_view text) {
   json doc = json::parse(text, nullptr, false);

@@ -1,8 +1,9 @@
 // Rootful podman containers, from podman's on-disk state (podman has no daemon
 // to ask). containers/storage's containers.json gives names and IDs; the OCI
 // spec podman wrote (userdata/config.json) gives env, cwd and hostname; the PID
-// is believed only when the runtime's own state (runc state.json) and podman's
-// pidfile agree, and the live process has runc's recorded start time.
+// is believed only when the runtime's own state (runc's state.json, or crun's
+// status) and podman's pidfile agree, and the live process has the start time the
+// runtime recorded.
 #pragma once
 
 #include <optional>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ctrdbg/engines/docker_disk.hpp"  // RuncState
 #include "ctrdbg/target.hpp"
 
 namespace ctrdbg {
@@ -17,8 +19,13 @@ namespace ctrdbg {
 struct PodmanLayout {
   std::string graph_root = "/var/lib/containers/storage";  // containers.json, <id>/userdata/config.json
   std::string run_root = "/run/containers/storage";        // <id>/userdata/pidfile
-  std::string runc_root = "/run/runc";                     // <id>/state.json
+  std::string runc_root = "/run/runc";                     // <id>/state.json (runc)
+  std::string crun_root = "/run/crun";                     // <id>/status (crun)
 };
+
+// crun's <root>/<id>/status: "pid" and "process-start-time" (/proc/PID/stat field
+// 22 of that process, as crun read it when it wrote the file). Throws Error.
+RuncState parse_crun_status(std::string_view json);
 
 struct PodmanContainer {
   std::string id;
