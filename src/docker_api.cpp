@@ -80,9 +80,18 @@ InspectResult parse_container_inspect(std::string_view text) {
 
   auto config = doc.find("Config");
   if (config != doc.end()) read_container_config(*config, t);
+  // Only -u uses GroupAdd: a malformed one must not fail every session. Left unknown,
+  // -u reads it from hostconfig.json instead (and names that file if it is bad too).
   auto host_config = doc.find("HostConfig");
-  t.group_add = host_config != doc.end() && host_config->is_object() ? read_group_add(*host_config, where)
-                                                                     : std::vector<std::string>{};
+  if (host_config == doc.end() || !host_config->is_object()) {
+    t.group_add = std::vector<std::string>{};
+  } else {
+    try {
+      t.group_add = read_group_add(*host_config, where);
+    } catch (const Error&) {
+      t.group_add.reset();
+    }
+  }
   return out;
 }
 

@@ -29,6 +29,7 @@ struct InspectResult {
   Target target;
   ContainerState state;
 };
+// Target.group_add is HostConfig.GroupAdd, or unknown (nullopt) when that is malformed.
 InspectResult parse_container_inspect(std::string_view json);
 // The "Config" object both the Engine API and config.v2.json carry: Env,
 // WorkingDir, User, Hostname, Image into `t` (absent or mistyped members skipped).
