@@ -219,7 +219,7 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
     if (inspect.status == 404) fail("no container named '{}' or with an ID starting with it", target);
     fail("engine at {} answered HTTP {}: {}", socket_path, inspect.status, message);
   } catch (const Error& e) {
-    throw e.context("docker");
+    rethrow_in_context(e, "docker");  // an ambiguity stays an AmbiguousTarget
   }
 }
 

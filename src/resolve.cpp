@@ -85,10 +85,8 @@ Target resolve_docker(const ResolveRequest& req, const std::string& target, std:
   } catch (const Error& e) {
     // Both sources failed: one error that says what each answered (an ambiguity
     // stays one: the bare-TARGET chain below tells it apart by type).
-    std::string message = api_failure.empty() ? fmt::format("docker on disk: {}", e.what())
-                                              : fmt::format("{}; docker on disk: {}", api_failure, e.what());
-    if (dynamic_cast<const AmbiguousTarget*>(&e)) throw AmbiguousTarget(message);
-    throw Error(message, e.exit_code());
+    rethrow_as(e, api_failure.empty() ? fmt::format("docker on disk: {}", e.what())
+                                      : fmt::format("{}; docker on disk: {}", api_failure, e.what()));
   }
 }
 

@@ -56,6 +56,13 @@ template <typename... Args>
   throw AmbiguousTarget(fmt::format(f, std::forward<Args>(args)...));
 }
 
+// Throws an Error of e's own type (EngineUnavailable and AmbiguousTarget are caught by
+// type further up) with `message` and e's exit code. Error::context() cannot do this:
+// it returns a plain Error.
+[[noreturn]] void rethrow_as(const Error& e, const std::string& message);
+// rethrow_as(e, "what: " + e.what()).
+[[noreturn]] void rethrow_in_context(const Error& e, const std::string& what);
+
 // "what: strerror(err)"
 std::string errno_message(const std::string& what, int err);
 

@@ -39,15 +39,18 @@ run_ctrdbg -T "no-such-container-$$" -- true
 assert_ctrdbg_error "no-such-container-$$"
 pass "not found names the target"
 
-# Ambiguous: create containers until two of ours share their first hex digit.
+# Ambiguous: create containers until two of ours share their first hex digit, and a
+# digit 1-9 at that: a bare number that is also a live PID on the host ("8"), which
+# must still be the ambiguity error and never a session in PID 8.
 declare -A by_first=()
 prefix=""
-for ((i = 0; i < 40 && ${#prefix} == 0; i++)); do
+for ((i = 0; i < 80 && ${#prefix} == 0; i++)); do
   id=$(docker create --label "$TEST_TAG" ctrdbg-test/busybox sleep 1) || fail "docker create"
   c=${id:0:1}
+  [[ "$c" == [1-9] ]] && [ -d "/proc/$c" ] || continue
   if [ -n "${by_first[$c]:-}" ]; then prefix=$c; other=${by_first[$c]}; else by_first[$c]=$id; fi
 done
-[ -n "$prefix" ] || fail "no two containers shared a first hex digit"
+[ -n "$prefix" ] || fail "no two containers shared a first digit that is a live PID"
 run_ctrdbg -T "$prefix" -- true
 assert_ctrdbg_error "ambiguous" "${id:0:12}" "${other:0:12}"
 listed=$(grep -oE '\b[0-9a-f]{12}\b' <<<"$err" | sort -u | wc -l)

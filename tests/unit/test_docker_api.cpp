@@ -1,6 +1,14 @@
 // Pure parsers over Docker Engine API bodies, and DOCKER_HOST handling.
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
 #include <string>
 #include <vector>
 
@@ -14,6 +22,11 @@ using ctrdbg::docker_socket_path;
 using ctrdbg::Error;
 using ctrdbg::InspectResult;
 using ctrdbg::parse_container_inspect;
+using ctrdbg::AmbiguousTarget;
+using ctrdbg::EngineUnavailable;
+using ctrdbg::resolve_via_docker_api;
+using ctrdbg::rethrow_as;
+using ctrdbg::rethrow_in_context;
 
 namespace {
 
@@ -294,4 +307,115 @@ TEST_CASE("docker_socket_path") {
   CHECK_THROWS_AS(docker_socket_path("ssh://user@host"), Error);
   CHECK_THROWS_AS(docker_socket_path("unix://"), Error);
   CHECK_THROWS_AS(docker_socket_path("/var/run/docker.sock"), Error);
+}
+
+namespace {
+
+// A fake dockerd on a unix socket: each request is answered by the first route whose
+// path prefix matches its request line, on as many keep-alive connections as asked.
+struct FakeDockerd {
+  std::string path = (std::filesystem::temp_directory_path() / ("ctrdbg-unit-dockerd-" + std::to_string(::getpid())))
+                         .string();
+  int listener = -1;
+  std::vector<std::pair<std::string, std::string>> routes;  // request-line prefix, raw response
+  std::thread server;
+
+  explicit FakeDockerd(std::vector<std::pair<std::string, std::string>> r) : routes(std::move(r)) {
+    ::unlink(path.c_str());
+    listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    server = std::thread([this] {
+      for (;;) {
+        int c = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) return;  // the listener was shut down
+        std::string in;
+        char buf[4096];
+        for (;;) {
+          size_t end = in.find("\r\n\r\n");
+          if (end != std::string::npos) {
+            std::string line = in.substr(0, in.find("\r\n"));
+            in.erase(0, end + 4);
+            std::string answer = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+            for (const auto& [prefix, response] : routes)
+              if (line.starts_with(prefix)) {
+                answer = response;
+                break;
+              }
+            if (::write(c, answer.data(), answer.size()) < 0) break;
+            continue;
+          }
+          ssize_t n = ::read(c, buf, sizeof buf);
+          if (n <= 0) break;
+          in.append(buf, static_cast<size_t>(n));
+        }
+        ::close(c);
+      }
+    });
+  }
+  ~FakeDockerd() {
+    ::shutdown(listener, SHUT_RDWR);
+    server.join();
+    ::close(listener);
+    ::unlink(path.c_str());
+  }
+};
+
+std::string json_response(int status, const std::string& reason, const std::string& body) {
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+         "\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+}  // namespace
+
+TEST_CASE("docker API: an ambiguous prefix is an AmbiguousTarget, also through the API's own answer") {
+  // dockerd 20.10's answer to an inspect of a prefix two containers share.
+  const std::string a(64, '8'), b = "8b" + std::string(62, '0');
+  FakeDockerd d({{"GET /_ping", json_response(200, "OK", "OK")},
+                 {"GET /containers/8/json", json_response(500, "Internal Server Error",
+                                                                R"({"message":"Multiple IDs found with provided prefix: 8"})")},
+                 {"GET /v1.41/containers/json", json_response(200, "OK",
+                                                              R"([{"Id":")" + a + R"(","Names":["/one"]},)"
+                                                              R"({"Id":")" + b + R"(","Names":["/two"]}])")}});
+  try {
+    resolve_via_docker_api("8", d.path, std::chrono::milliseconds(2000));
+    FAIL("an ambiguous prefix was resolved");
+  } catch (const AmbiguousTarget& e) {
+    std::string m = e.what();
+    CHECK(m.find("docker: ID prefix '8' is ambiguous") == 0);
+    CHECK(m.find("888888888888 (one)") != std::string::npos);
+    CHECK(m.find("8b0000000000 (two)") != std::string::npos);
+    CHECK(e.exit_code() == 125);
+  }
+  // Not found stays a plain Error (not ambiguous, not "engine unavailable").
+  FakeDockerd nf({{"GET /_ping", json_response(200, "OK", "OK")},
+                  {"GET /containers/", json_response(404, "Not Found", R"({"message":"No such container: x"})")}});
+  try {
+    resolve_via_docker_api("x", nf.path, std::chrono::milliseconds(2000));
+    FAIL("a missing container was resolved");
+  } catch (const AmbiguousTarget&) {
+    FAIL("not found was taken for an ambiguity");
+  } catch (const EngineUnavailable&) {
+    FAIL("not found was taken for an engine that cannot answer");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("no container named 'x'") != std::string::npos);
+  }
+}
+
+TEST_CASE("rethrow_as keeps the type: EngineUnavailable, AmbiguousTarget, Error") {
+  CHECK_THROWS_AS(rethrow_in_context(AmbiguousTarget("x"), "docker"), AmbiguousTarget);
+  CHECK_THROWS_AS(rethrow_in_context(EngineUnavailable("x"), "docker"), EngineUnavailable);
+  CHECK_THROWS_WITH(rethrow_in_context(Error("x", 126), "docker"), "docker: x");
+  try {
+    rethrow_as(Error("x", 126), "y");
+  } catch (const AmbiguousTarget&) {
+    FAIL("a plain Error became an AmbiguousTarget");
+  } catch (const Error& e) {
+    CHECK(e.exit_code() == 126);
+    CHECK(std::string(e.what()) == "y");
+  }
 }
