@@ -17,20 +17,18 @@
 #include "ctrdbg/engines/containerd.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/procfs.hpp"
+#include "unit_helpers.hpp"
 
 using namespace ctrdbg;
+using unit::error_of;
+using unit::own_start_time;
+using unit::write_file;
 namespace fs = std::filesystem;
 
 namespace {
 
 // Very likely free (PID_MAX_LIMIT - 1), and a valid PID.
 constexpr long kDeadPid = 4194303;
-
-std::uint64_t own_start_time() {
-  auto stat = read_small_file(AT_FDCWD, "/proc/self/stat");
-  REQUIRE(stat);
-  return parse_stat_start_time(*stat);
-}
 
 // A real cgroup leaf of this process when it has one ("" when it sits at the root,
 // as in some containers), so the cgroup check can be made to pass.
@@ -40,11 +38,6 @@ std::string own_cgroup_leaf() {
   size_t nl = cg->find('\n');
   std::string line = cg->substr(0, nl);
   return cgroup_leaf(line.substr(line.rfind(':') + 1));
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
 }
 
 std::string json_string(const std::string& s) { return "\"" + s + "\""; }
@@ -110,17 +103,6 @@ struct FakeContainerd {
     task("k8s.io", id, s);
   }
 };
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(e.exit_code() == 125);
-    return e.what();
-  }
-  FAIL("expected ctrdbg::Error");
-  return {};
-}
 
 }  // namespace
 

@@ -19,8 +19,11 @@
 #include "ctrdbg/engines/docker_disk.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/procfs.hpp"
+#include "unit_helpers.hpp"
 
 using namespace ctrdbg;
+using unit::own_start_time;
+using unit::write_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -88,17 +91,6 @@ void check_same(const std::string& text) {
 const std::string kId = hex_id(0xabc);
 const std::string kHead = R"({"ID":")" + kId + R"(","Name":"/w","State":{"Running":true,"Pid":)";
 
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
-std::uint64_t own_start_time() {
-  auto stat = read_small_file(AT_FDCWD, "/proc/self/stat");
-  REQUIRE(stat);
-  return parse_stat_start_time(*stat);
-}
-
 struct FakeDocker {
   fs::path root = fs::temp_directory_path() / ("ctrdbg-unit-docker-fast-" + std::to_string(::getpid()));
   DockerDiskLayout layout;
@@ -112,10 +104,10 @@ struct FakeDocker {
   }
   ~FakeDocker() { fs::remove_all(root); }
   void add(const std::string& id, const std::string& name, bool running, long pid) {
-    write(root / "data/containers" / id / "config.v2.json", config_v2(id, name, running, pid));
+    write_file(root / "data/containers" / id / "config.v2.json", config_v2(id, name, running, pid));
   }
   void config(const std::string& id, const std::string& text) {
-    write(root / "data/containers" / id / "config.v2.json", text);
+    write_file(root / "data/containers" / id / "config.v2.json", text);
   }
   // runc's shape: the two fields first, then a big "config" (~30 KiB in real life).
   static std::string runc_text(const std::string& id, long pid, std::uint64_t start, size_t padding = 30000) {
@@ -124,9 +116,9 @@ struct FakeDocker {
            std::string(padding, 'x') + R"("},"rootless":false,"cgroup_paths":{},"intel_rdt_path":""})";
   }
   void runc(const std::string& id, long pid, std::uint64_t start, size_t padding = 30000) {
-    write(root / "runc" / id / "state.json", runc_text(id, pid, start, padding));
+    write_file(root / "runc" / id / "state.json", runc_text(id, pid, start, padding));
   }
-  void runc_raw(const std::string& id, const std::string& text) { write(root / "runc" / id / "state.json", text); }
+  void runc_raw(const std::string& id, const std::string& text) { write_file(root / "runc" / id / "state.json", text); }
   // The IDs in the containers directory, in readdir order (the order of the name search).
   std::vector<std::string> dir_order() const {
     std::vector<std::string> ids;

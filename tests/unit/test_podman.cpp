@@ -14,33 +14,15 @@
 #include "ctrdbg/engines/podman.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/procfs.hpp"
+#include "unit_helpers.hpp"
 
 using namespace ctrdbg;
+using unit::error_of;
+using unit::own_start_time;
+using unit::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::uint64_t own_start_time() {
-  auto stat = read_small_file(AT_FDCWD, "/proc/self/stat");
-  REQUIRE(stat);
-  return parse_stat_start_time(*stat);
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("no Error thrown");
-  return {};
-}
 
 const std::string kRuncId(64, 'a');
 const std::string kCrunId(64, 'c');

@@ -1,0 +1,46 @@
+// Small helpers several unit-test files share: files for fake on-disk state, this
+// process's own start time (its PID stands in for a container's init), and the
+// message of the ctrdbg::Error a call throws.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "ctrdbg/error.hpp"
+#include "ctrdbg/procfs.hpp"
+
+namespace unit {
+
+// Writes `text` to `p`, making its directories.
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+// /proc/self/stat field 22: what a runtime records for the process it started.
+inline std::uint64_t own_start_time() {
+  auto stat = ctrdbg::read_small_file(AT_FDCWD, "/proc/self/stat");
+  REQUIRE(stat);
+  return ctrdbg::parse_stat_start_time(*stat);
+}
+
+// The message of the ctrdbg::Error `f` throws (which must carry exit code 125).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const ctrdbg::Error& e) {
+    CHECK(e.exit_code() == 125);
+    return e.what();
+  }
+  FAIL("expected ctrdbg::Error");
+  return {};
+}
+
+}  // namespace unit
