@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ctrdbg/error.hpp"
+#include "ctrdbg/procfs.hpp"
 #include "ctrdbg/http.hpp"
 
 namespace ctrdbg {
@@ -74,7 +75,7 @@ InspectResult parse_container_inspect(std::string_view text) {
   auto pid = state.find("Pid");
   if (pid == state.end() || !pid->is_number_integer()) throw Error("container inspect answer: bad \"State.Pid\"");
   out.state.pid = pid->get<long>();
-  if (out.state.pid < 0 || out.state.pid > (1L << 22))
+  if (out.state.pid < 0 || out.state.pid > kPidMaxLimit)
     throw Error(fmt::format("container inspect answer: implausible State.Pid {}", out.state.pid));
   t.pid = static_cast<pid_t>(out.state.pid);
 

@@ -53,7 +53,7 @@ std::optional<pid_t> parse_pid_target(const std::string& target) {
   std::string_view digits = std::string_view(target).substr(6);
   long pid = 0;
   auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-  if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size() || pid <= 0 || pid > (1L << 22))
+  if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size() || pid <= 0 || pid > kPidMaxLimit)
     fail("'{}': expected pid://N with N a process ID", target);
   return static_cast<pid_t>(pid);
 }

@@ -14,6 +14,10 @@
 
 namespace ctrdbg {
 
+// PID_MAX_LIMIT on 64-bit: no process has a larger PID, so a larger one read from a
+// file is damaged or hostile, never a process to enter.
+inline constexpr long kPidMaxLimit = 1L << 22;
+
 // Field 22 of /proc/PID/stat: start time in clock ticks since boot. Throws Error.
 std::uint64_t parse_stat_start_time(std::string_view stat);
 

@@ -25,7 +25,6 @@ using nlohmann::json;
 // OCI specs carry seccomp profiles and long env lists: tens of KiB is normal.
 constexpr size_t kMaxConfig = 4u << 20;
 constexpr size_t kMaxSmall = 4096;
-constexpr long kMaxPid = 1L << 22;  // PID_MAX_LIMIT on 64-bit
 constexpr size_t kMaxIdentifier = 76;  // containerd's identifiers.Validate
 
 const char kAnnotationType[] = "io.kubernetes.cri.container-type";
@@ -187,7 +186,7 @@ TaskFiles read_task(const TaskRef& task, const ContainerdLayout& layout) {
   files.config = parse("config.json", kMaxConfig, parse_oci_config);
   files.init_pid = parse("init.pid", kMaxSmall, [](std::string_view text) {
     long pid = parse_init_pid(text);
-    if (pid > kMaxPid) throw Error("implausible PID");
+    if (pid > kPidMaxLimit) throw Error("implausible PID");
     return pid;
   });
   // options.json is only written when the task was created with runc options.

@@ -402,7 +402,7 @@ InspectResult parse_config_v2(std::string_view text) {
   auto pid = state->find("Pid");
   if (pid == state->end() || !pid->is_number_integer()) throw Error("bad \"State.Pid\"");
   out.state.pid = pid->get<long>();
-  if (out.state.pid < 0 || out.state.pid > (1L << 22)) throw Error("implausible \"State.Pid\"");
+  if (out.state.pid < 0 || out.state.pid > kPidMaxLimit) throw Error("implausible \"State.Pid\"");
   t.pid = static_cast<pid_t>(out.state.pid);
   auto config = doc.find("Config");
   if (config != doc.end()) read_container_config(*config, t);
@@ -445,7 +445,7 @@ InspectResult parse_config_v2_brief(std::string_view text) {
   out.state.status = out.state.paused ? "paused" : out.state.restarting ? "restarting" : out.state.running ? "running" : "exited";
   if (f.pid_kind != ConfigV2BriefSax::pid_ok) throw Error("bad \"State.Pid\"");
   out.state.pid = f.pid;
-  if (out.state.pid < 0 || out.state.pid > (1L << 22)) throw Error("implausible \"State.Pid\"");
+  if (out.state.pid < 0 || out.state.pid > kPidMaxLimit) throw Error("implausible \"State.Pid\"");
   t.pid = static_cast<pid_t>(out.state.pid);
   t.image = std::move(f.image);
   return out;

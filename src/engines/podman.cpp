@@ -116,7 +116,7 @@ RuncState parse_crun_status(std::string_view text) {
   RuncState s;
   auto pid = doc.find("pid");
   if (pid == doc.end() || !pid->is_number_integer() || pid->get<long long>() <= 0 ||
-      pid->get<long long>() > (1LL << 22))
+      pid->get<long long>() > kPidMaxLimit)
     throw Error("no valid \"pid\"");
   s.init_pid = static_cast<long>(pid->get<long long>());
   auto start = doc.find("process-start-time");
