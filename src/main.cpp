@@ -175,10 +175,15 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   plan.ns_flags = namespaces_to_join(pinned.pid);
 
   // 4b. Who the command runs as: host root (default), -u USER, or --as-container.
-  if (opt.as_container && target.engine == "docker" && target.bundle.empty())
-    target.bundle = docker_layout(request.docker_root, request.docker_exec_root).task_root + "/" + target.id;
-  if (opt.user && target.engine == "docker" && !target.group_add)
-    target.group_add = read_docker_group_add(docker_layout(request.docker_root, request.docker_exec_root), target.id);
+  //     A target the API found has neither its bundle nor (if malformed there) its
+  //     GroupAdd: both come from Docker's on-disk layout, read once (daemon.json).
+  const bool need_bundle = opt.as_container && target.engine == "docker" && target.bundle.empty();
+  const bool need_group_add = opt.user && target.engine == "docker" && !target.group_add;
+  if (need_bundle || need_group_add) {
+    DockerDiskLayout layout = docker_layout(request.docker_root, request.docker_exec_root);
+    if (need_bundle) target.bundle = layout.task_root + "/" + target.id;
+    if (need_group_add) target.group_add = read_docker_group_add(layout, target.id);
+  }
   Credentials credentials = prepare_credentials(target, pinned.pid, {opt.as_container, opt.user});
   plan.credentials = &credentials;
   if (credentials.mode != Credentials::Mode::host_root) say(opt, "command runs as " + credentials.describe());
