@@ -158,7 +158,7 @@ std::string api_error_message(std::string_view body) {
 }
 
 Target resolve_via_docker_api(const std::string& target, const std::string& socket_path,
-                              std::chrono::milliseconds timeout) {
+                              std::chrono::milliseconds timeout, const std::function<void()>& while_waiting) {
   if (!valid_reference(target))
     fail("'{}' is not a container name or ID (allowed: letters, digits, '_', '.', '-')", target);
   auto deadline = UnixHttpClient::Clock::now() + timeout;
@@ -175,6 +175,8 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
     UnixHttpClient client(socket_path, deadline);
     client.send_get("/_ping");
     client.send_get("/containers/" + target + "/json");
+    client.flush();
+    if (while_waiting) while_waiting();
     HttpResponse ping = client.receive();
     if (ping.status != 200)
       fail("{} answered /_ping with HTTP {}: {}", socket_path, ping.status, api_error_message(ping.body));

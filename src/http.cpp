@@ -151,11 +151,13 @@ int UnixHttpClient::wait(short events) {
 }
 
 void UnixHttpClient::send_get(const std::string& path) {
-  std::string request = fmt::format("GET {} HTTP/1.1\r\nHost: docker\r\nUser-Agent: ctrdbg/{}\r\n\r\n", path,
-                                    CTRDBG_VERSION);
+  outgoing_ += fmt::format("GET {} HTTP/1.1\r\nHost: docker\r\nUser-Agent: ctrdbg/{}\r\n\r\n", path, CTRDBG_VERSION);
+}
+
+void UnixHttpClient::flush() {
   size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = ::send(fd_.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+  while (sent < outgoing_.size()) {
+    ssize_t n = ::send(fd_.get(), outgoing_.data() + sent, outgoing_.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EAGAIN) {
       if (!wait(POLLOUT)) fail("request to {}: timed out", path_);
       continue;
@@ -164,9 +166,11 @@ void UnixHttpClient::send_get(const std::string& path) {
     if (n < 0) fail_errno("send to {}", path_);
     sent += static_cast<size_t>(n);
   }
+  outgoing_.clear();
 }
 
 HttpResponse UnixHttpClient::receive() {
+  flush();
   bool eof = false;
   for (;;) {
     size_t used = 0;

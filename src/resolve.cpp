@@ -66,7 +66,7 @@ Target resolve_docker(const ResolveRequest& req, const std::string& target, std:
   if (req.source != EngineSource::disk) {
     auto t0 = Clock::now();
     try {
-      Target t = resolve_via_docker_api(target, req.socket_path, req.timeout);
+      Target t = resolve_via_docker_api(target, req.socket_path, req.timeout, req.while_waiting);
       attempts.push_back(fmt::format("docker API answered in {:.1f} ms", ms_since(t0)));
       return t;
     } catch (const EngineUnavailable& e) {

@@ -265,25 +265,22 @@ Fd stage_toolset(const Toolset& tools, const std::string& mount_dir) {
   return root;
 }
 
-ToolsetStager::ToolsetStager(ToolsetRequest req)
-    : req_(std::move(req)), thread_([this] {
-        try {
-          result_.info = find_toolset(req_);
-          result_.root = stage_toolset(result_.info, req_.mount_dir);
-          // The copies are made: drop the host files.
-          result_.info.busybox.file.reset();
-          for (auto& e : result_.info.extras) e.file.reset();
-        } catch (...) {
-          error_ = std::current_exception();
-        }
-      }) {}
-
-ToolsetStager::~ToolsetStager() {
-  if (thread_.joinable()) thread_.join();
+void ToolsetStager::run() noexcept {
+  if (done_) return;
+  done_ = true;
+  try {
+    result_.info = find_toolset(req_);
+    result_.root = stage_toolset(result_.info, req_.mount_dir);
+    // The copies are made: drop the host files.
+    result_.info.busybox.file.reset();
+    for (auto& e : result_.info.extras) e.file.reset();
+  } catch (...) {
+    error_ = std::current_exception();
+  }
 }
 
 StagedToolset ToolsetStager::get() {
-  if (thread_.joinable()) thread_.join();
+  run();
   if (error_) std::rethrow_exception(error_);
   return std::move(result_);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,9 @@ std::string api_error_message(std::string_view body);
 // Asks the engine once; returns a running container or throws Error (exit 125)
 // saying why not: not found, ambiguous (with the matches), not running, paused,
 // restarting, engine unreachable or too slow.
+// `while_waiting`, when set, runs once right after the question has been sent:
+// work for this thread while the engine prepares its answer. It must not throw.
 Target resolve_via_docker_api(const std::string& target, const std::string& socket_path,
-                              std::chrono::milliseconds timeout);
+                              std::chrono::milliseconds timeout, const std::function<void()>& while_waiting = {});
 
 }  // namespace ctrdbg

@@ -39,8 +39,12 @@ class UnixHttpClient {
     send_get(path);
     return receive();
   }
-  // Pipelining: requests may be sent back to back; responses come in order.
+  // Pipelining: requests are queued back to back and go out together, in one
+  // write, at flush() or at the next receive(); responses come in order. (One
+  // write wakes the engine once: two cost a second wake-up and, on a small host,
+  // a preemption of this process by the engine's first reply.)
   void send_get(const std::string& path);
+  void flush();
   HttpResponse receive();
   const std::string& socket_path() const { return path_; }
 
@@ -49,6 +53,7 @@ class UnixHttpClient {
   std::string path_;
   Clock::time_point deadline_;
   Fd fd_;
+  std::string outgoing_;
   std::string buffer_;
 };
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct ResolveRequest {
   std::string socket_path;                 // the Engine API socket
   std::optional<std::string> docker_root;  // --docker-root; else daemon.json, else /var/lib/docker
   std::optional<std::string> docker_exec_root;  // config docker.exec_root; else daemon.json, else /var/run/docker
+  // Run once while the Docker Engine API prepares its answer (see
+  // resolve_via_docker_api); not run when the API is not asked.
+  std::function<void()> while_waiting;
 };
 
 struct Resolved {

@@ -10,7 +10,6 @@
 #include <exception>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "ctrdbg/fd.hpp"
@@ -70,26 +69,27 @@ Fd stage_toolset(const Toolset& tools, const std::string& mount_dir);
 // Adds <dir>/rc, which sets a prompt that names the container.
 void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name);
 
-// find_toolset + stage_toolset on a thread of its own, so staging overlaps the
-// engine's answer. get() joins and rethrows; the destructor joins too, so the
-// process is single-threaded again before anything forks.
+// find_toolset + stage_toolset, done once: by run(), which main hands to the
+// resolver to fill the time the engine takes to answer, or else by get().
+// Not a thread: on a small host the engine needs the other core to answer, and a
+// second thread competes with it for that core (measured: docs/performance-notes.md).
+// get() returns the staged toolset or rethrows what went wrong, so a toolset
+// problem is reported after the target has been resolved, as before.
 struct StagedToolset {
   Toolset info;
   Fd root;
 };
 class ToolsetStager {
  public:
-  explicit ToolsetStager(ToolsetRequest req);
-  ~ToolsetStager();
-  ToolsetStager(const ToolsetStager&) = delete;
-  ToolsetStager& operator=(const ToolsetStager&) = delete;
+  explicit ToolsetStager(ToolsetRequest req) : req_(std::move(req)) {}
+  void run() noexcept;
   StagedToolset get();
 
  private:
   ToolsetRequest req_;
+  bool done_ = false;
   StagedToolset result_;
   std::exception_ptr error_;
-  std::thread thread_;  // last: it starts running once the members above exist
 };
 
 }  // namespace ctrdbg

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -318,6 +319,7 @@ struct FakeDockerd {
                          .string();
   int listener = -1;
   std::vector<std::pair<std::string, std::string>> routes;  // request-line prefix, raw response
+  std::atomic<int> requests{0};                             // request lines read so far
   std::thread server;
 
   explicit FakeDockerd(std::vector<std::pair<std::string, std::string>> r) : routes(std::move(r)) {
@@ -339,6 +341,7 @@ struct FakeDockerd {
           if (end != std::string::npos) {
             std::string line = in.substr(0, in.find("\r\n"));
             in.erase(0, end + 4);
+            ++requests;
             std::string answer = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
             for (const auto& [prefix, response] : routes)
               if (line.starts_with(prefix)) {
@@ -404,6 +407,34 @@ TEST_CASE("docker API: an ambiguous prefix is an AmbiguousTarget, also through t
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("no container named 'x'") != std::string::npos);
   }
+}
+
+TEST_CASE("docker API: the waiting-time work runs once, after both requests have reached the engine") {
+  const std::string id(64, 'a');
+  FakeDockerd d({{"GET /_ping", json_response(200, "OK", "OK")},
+                 {"GET /containers/web/json",
+                  json_response(200, "OK",
+                                R"({"Id":")" + id + R"(","Name":"/web","State":{"Status":"running","Running":true,"Pid":4242},)"
+                                R"("Config":{"Env":["A=1"],"WorkingDir":"/srv"}})")}});
+  int calls = 0;
+  int seen_by_engine = -1;
+  ctrdbg::Target t = resolve_via_docker_api("web", d.path, std::chrono::milliseconds(2000), [&] {
+    ++calls;
+    // Both requests left in one write before this ran: the engine gets them while we work.
+    for (int i = 0; i < 2000 && d.requests.load() < 2; ++i) ::usleep(1000);
+    seen_by_engine = d.requests.load();
+  });
+  CHECK(calls == 1);
+  CHECK(seen_by_engine == 2);
+  CHECK(t.pid == 4242);
+  CHECK(t.name == "web");
+  CHECK(t.working_dir == "/srv");
+
+  // No engine to ask: the work is left to the caller (it is not run here).
+  calls = 0;
+  CHECK_THROWS_AS(resolve_via_docker_api("web", d.path + ".missing", std::chrono::milliseconds(2000), [&] { ++calls; }),
+                  EngineUnavailable);
+  CHECK(calls == 0);
 }
 
 TEST_CASE("rethrow_as keeps the type: EngineUnavailable, AmbiguousTarget, Error") {
