@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <ctime>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -38,13 +38,15 @@ std::string format_audit(const AuditRecord& r) {
   std::string command;
   for (const auto& a : r.command) command += (command.empty() ? "" : " ") + a;
   if (command.size() > 512) command = command.substr(0, 512) + "...";
-  std::time_t t = std::chrono::system_clock::to_time_t(r.start);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  // Not strftime: it loads the time zone (/etc/localtime) even for a UTC format,
-  // on every session's way out.
-  std::string when = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  // Calendar arithmetic only: strftime and gmtime_r both load the time zone
+  // (/etc/localtime) on first use, even for UTC, on every session's way out.
+  using namespace std::chrono;
+  const auto day = floor<days>(r.start);
+  const year_month_day date{day};
+  const hh_mm_ss time{floor<seconds>(r.start - day)};
+  std::string when = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
+                                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                                 time.hours().count(), time.minutes().count(), time.seconds().count());
   return fmt::format(
       "session uid={} loginuid={} tty={} target={} engine={} name={} id={} pid={} command={} mode={} start={} "
       "duration={:.3f}s exit={}",

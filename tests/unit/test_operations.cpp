@@ -53,6 +53,8 @@ TEST_CASE("audit: one line with every field, quoted where needed") {
   failed.mode = "no tty";
   std::string l2 = format_audit(failed);
   CHECK(l2.find("engine=- name=- id=- pid=0 command=(shell)") != std::string::npos);
+  r.start = std::chrono::system_clock::time_point(std::chrono::seconds(1709251199));  // a leap day's last second
+  CHECK(format_audit(r).find(" start=2024-02-29T23:59:59Z ") != std::string::npos);
   r.command = {std::string(2000, 'x')};
   CHECK(format_audit(r).size() < 800);
 }
