@@ -202,10 +202,10 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   // 5. The toolset, staged by now.
   auto t_stage = std::chrono::steady_clock::now();
   StagedToolset tools = stager.get();
-  say(opt, staged_while_asking ? fmt::format("toolset staged in {:.1f} ms, while the engine answered", *staged_while_asking)
-                               : fmt::format("toolset staged in {:.1f} ms", ms_since(t_stage)));
+  say(opt, staged_while_asking ? fmt::format("toolset found and its tmpfs made in {:.1f} ms, while the engine answered", *staged_while_asking)
+                               : fmt::format("toolset found and its tmpfs made in {:.1f} ms", ms_since(t_stage)));
   const std::string& tool_dir = config.mount_dir;
-  write_prompt_rc(tools.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
+  write_prompt_rc(tools.mount.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
   say(opt, fmt::format("toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path,
                        tools.info.busybox.origin, tools.info.version, tools.info.applets.size(), tool_dir));
   for (const auto& extra : tools.info.extras)
@@ -234,7 +234,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   // 7. Cross over (helper + command), then relay until the command ends.
   block_session_signals();
   auto t1 = std::chrono::steady_clock::now();
-  RunningSession session = start_session(plan, pinned, std::move(tools.root));
+  RunningSession session = start_session(plan, pinned, std::move(tools));
   say(opt, fmt::format("joined {} with {}; command pid {} started in {:.1f} ms ({})", namespace_names(plan.ns_flags),
                        session.join_method, session.command_pid, ms_since(t1), plan.tty ? "pty" : "no tty"));
   return relay_session(session, relay);

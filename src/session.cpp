@@ -24,7 +24,9 @@
 namespace ctrdbg {
 namespace {
 
-enum class MessageKind : std::uint32_t { failure = 1, ready = 2, exec_failed = 3 };
+// failure, ready, exec_failed: helper (or command) -> ctrdbg; go: ctrdbg -> helper,
+// once the toolset is filled.
+enum class MessageKind : std::uint32_t { failure = 1, ready = 2, exec_failed = 3, go = 4 };
 
 struct Message {
   MessageKind kind{};
@@ -43,6 +45,8 @@ struct ChildContext {
   int target_pidfd;
   pid_t target_pid;
   int toolset_fd;
+  std::vector<int> host_fds;  // the toolset's host files: closed first thing
+  const cpu_set_t* cpus;      // the CPUs the helper may use once it has its "go" (see start_session)
   int sock;
   std::vector<char*> argv;
   std::vector<char*> envp;
@@ -180,6 +184,7 @@ void exec_command(const ChildContext& ctx) {
   };
 
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() != ctx.host_pid) ::_exit(exit_code::ctrdbg_failed);
+  for (int fd : ctx.host_fds) ::close(fd);
   // Non-dumpable before the first setns (runc CVE-2016-9962): a process in the
   // container must not ptrace us or open /proc/<pid>/fd while we hold host fds.
   // The command inherits this until its execve.
@@ -205,6 +210,15 @@ void exec_command(const ChildContext& ctx) {
   if (ctx.target_pidfd >= 0) ::close(ctx.target_pidfd);
   if (build_session_root(ctx.toolset_fd, ctx.plan->tool_dir_name.c_str(), &f) < 0) failed();
   ::close(ctx.toolset_fd);
+  // ctrdbg has been filling the toolset meanwhile; anything but "go" means it
+  // could not, and it says why.
+  Message go;
+  ssize_t got;
+  while ((got = ::recv(ctx.sock, &go, sizeof go, 0)) < 0 && errno == EINTR) {
+  }
+  if (got != static_cast<ssize_t>(sizeof go) || go.kind != MessageKind::go) ::_exit(exit_code::ctrdbg_failed);
+  if (ctx.cpus) ::sched_setaffinity(0, sizeof *ctx.cpus, ctx.cpus);  // the command inherits these
+  if (seal_session_root(&f) < 0) failed();
 
   int master = -1, slave = -1;
   if (ctx.plan->tty && open_container_pty(ctx.plan->have_size ? &ctx.plan->size : nullptr, &master, &slave, &f) < 0)
@@ -361,7 +375,7 @@ PinnedProcess pin_target(const Target& target) {
   return p;
 }
 
-RunningSession start_session(const SessionPlan& plan, const PinnedProcess& target, Fd toolset_root) {
+RunningSession start_session(const SessionPlan& plan, const PinnedProcess& target, StagedToolset tools) {
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) fail_errno("socketpair");
   Fd ours(pair[0]), theirs(pair[1]);
@@ -371,7 +385,8 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   ctx.host_pid = ::getpid();
   ctx.target_pidfd = target.pidfd.get();
   ctx.target_pid = target.pid;
-  ctx.toolset_fd = toolset_root.get();
+  ctx.toolset_fd = tools.mount.root.get();
+  ctx.host_fds = tools.host_fds();
   ctx.sock = theirs.get();
   for (const auto& a : plan.argv) ctx.argv.push_back(const_cast<char*>(a.c_str()));
   ctx.argv.push_back(nullptr);
@@ -382,12 +397,43 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   }
   ctx.envp.push_back(nullptr);
 
+  // Filling the toolset here and joining the container in the helper can run side
+  // by side, but a new process starts on its parent's CPU (on a small VM the
+  // scheduler does not move it to a halted vCPU in time): it would wait for the
+  // fill. So the helper starts on another CPU, and gets ctrdbg's own CPU set back
+  // with its "go", before it starts the command. Not with --as-container, whose
+  // helper takes the container's cpuset with its cgroups.
+  cpu_set_t cpus, elsewhere;
+  const bool to_cgroups = plan.credentials && !plan.credentials->cgroups.empty();
+  bool spread = false;
+  if (!to_cgroups && ::sched_getaffinity(0, sizeof cpus, &cpus) == 0) {
+    elsewhere = cpus;
+    int here = ::sched_getcpu();
+    if (here >= 0 && here < CPU_SETSIZE) CPU_CLR(here, &elsewhere);
+    spread = CPU_COUNT(&elsewhere) > 0;
+  }
+  ctx.cpus = spread ? &cpus : nullptr;
+
   std::fflush(nullptr);
   pid_t helper = ::fork();
   if (helper < 0) fail_errno("fork");
   if (helper == 0) helper_main(ctx);
   theirs.reset();
-  toolset_root.reset();
+  if (spread) ::sched_setaffinity(helper, sizeof elsewhere, &elsewhere);
+
+  // The helper joins the container and builds the session root (on the other core,
+  // where there is one) while the toolset's files are copied and linked here.
+  try {
+    tools.fill();
+  } catch (...) {
+    ::kill(helper, SIGKILL);
+    reap(helper);
+    throw;
+  }
+  tools.mount.root.reset();
+  Message go;
+  go.kind = MessageKind::go;
+  send_message(ours.get(), go);  // a helper that has failed already has said why
 
   RunningSession s;
   s.helper_pid = helper;

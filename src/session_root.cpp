@@ -93,6 +93,10 @@ int build_session_root(int toolset_root_fd, const char* tool_dir_name, StepFailu
     }
   }
 
+  return 0;
+}
+
+int seal_session_root(StepFailure* f) {
   // A bind remount changes only this mount's flags (the attached clones keep
   // theirs); unlike mount_setattr it also works before Linux 5.12.
   if (::chdir("/") < 0) return step_fail(f, "enter session root", nullptr, errno);

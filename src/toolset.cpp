@@ -234,7 +234,7 @@ void copy_tool(int bin_dir, const ToolFile& tool) {
 
 }  // namespace
 
-Fd stage_toolset(const Toolset& tools, const std::string& mount_dir) {
+ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_dir) {
   long long bytes = tools.busybox.size;
   for (const auto& e : tools.extras) bytes += e.size;
   Fd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
@@ -244,25 +244,52 @@ Fd stage_toolset(const Toolset& tools, const std::string& mount_dir) {
       ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
       ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
     fail_errno("staging toolset: configure tmpfs");
-  Fd root(::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID));
-  if (!root) fail_errno("staging toolset: fsmount");
+  ToolsetMount m;
+  m.root.reset(::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID));
+  if (!m.root) fail_errno("staging toolset: fsmount");
 
   const std::string dir = mount_dir.substr(1), bin = dir + "/bin";
-  if (::mkdirat(root.get(), dir.c_str(), 0755) < 0 || ::mkdirat(root.get(), bin.c_str(), 0755) < 0)
+  if (::mkdirat(m.root.get(), dir.c_str(), 0755) < 0 || ::mkdirat(m.root.get(), bin.c_str(), 0755) < 0)
     fail_errno("staging toolset: mkdir {}/bin", mount_dir);
-  Fd bin_dir(::openat(root.get(), bin.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!bin_dir) fail_errno("staging toolset: open {}/bin", mount_dir);
-  copy_tool(bin_dir.get(), tools.busybox);
+  m.bin.reset(::openat(m.root.get(), bin.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!m.bin) fail_errno("staging toolset: open {}/bin", mount_dir);
+  return m;
+}
+
+void fill_toolset(int bin_dir, const Toolset& tools) {
+  copy_tool(bin_dir, tools.busybox);
   // Hard links, as `busybox --install` makes them: a name costs a directory entry,
   // where a symlink costs an inode too, made now and evicted when the session ends
   // (both on the start-up path of every session).
   for (const auto& applet : tools.applets) {
     if (applet == "busybox") continue;
-    if (::linkat(bin_dir.get(), "busybox", bin_dir.get(), applet.c_str(), 0) < 0 && errno != EEXIST)
+    if (::linkat(bin_dir, "busybox", bin_dir, applet.c_str(), 0) < 0 && errno != EEXIST)
       fail_errno("staging toolset: link applet {}", applet);
   }
-  for (const auto& extra : tools.extras) copy_tool(bin_dir.get(), extra);
-  return root;
+  for (const auto& extra : tools.extras) copy_tool(bin_dir, extra);
+}
+
+Fd stage_toolset(const Toolset& tools, const std::string& mount_dir) {
+  ToolsetMount m = make_toolset_mount(tools, mount_dir);
+  fill_toolset(m.bin.get(), tools);
+  return std::move(m.root);
+}
+
+void StagedToolset::fill() {
+  fill_toolset(mount.bin.get(), info);
+  // The copies are made: drop the host files.
+  info.busybox.file.reset();
+  for (auto& e : info.extras) e.file.reset();
+  mount.bin.reset();
+}
+
+std::vector<int> StagedToolset::host_fds() const {
+  std::vector<int> fds;
+  for (int fd : {info.busybox.file.get(), mount.bin.get()})
+    if (fd >= 0) fds.push_back(fd);
+  for (const auto& e : info.extras)
+    if (e.file) fds.push_back(e.file.get());
+  return fds;
 }
 
 void ToolsetStager::run() noexcept {
@@ -270,10 +297,7 @@ void ToolsetStager::run() noexcept {
   done_ = true;
   try {
     result_.info = find_toolset(req_);
-    result_.root = stage_toolset(result_.info, req_.mount_dir);
-    // The copies are made: drop the host files.
-    result_.info.busybox.file.reset();
-    for (auto& e : result_.info.extras) e.file.reset();
+    result_.mount = make_toolset_mount(result_.info, req_.mount_dir);
   } catch (...) {
     error_ = std::current_exception();
   }

@@ -22,6 +22,7 @@
 
 #include "ctrdbg/credentials.hpp"
 #include "ctrdbg/fd.hpp"
+#include "ctrdbg/toolset.hpp"
 #include "ctrdbg/target.hpp"
 
 namespace ctrdbg {
@@ -57,9 +58,13 @@ struct RunningSession {
 };
 
 // Starts the helper and the command. Returns once the command has been exec'd.
-// Throws Error: 125 for a failed step, 126/127 when the command cannot be executed
-// or is not found (the message names it).
-RunningSession start_session(const SessionPlan& plan, const PinnedProcess& target, Fd toolset_root);
+// While the helper joins the container and builds the session root, ctrdbg fills
+// the toolset's tmpfs (tools.fill()); the helper waits for it before making the
+// session root read-only and starting the command. The helper closes the host
+// files the toolset still holds before it joins anything.
+// Throws Error: 125 for a failed step (or what fill() threw), 126/127 when the
+// command cannot be executed or is not found (the message names it).
+RunningSession start_session(const SessionPlan& plan, const PinnedProcess& target, StagedToolset tools);
 
 // 128 + N for a signal, the code for an exit.
 int exit_status_from_wait(int wait_status);

@@ -9,8 +9,9 @@
 //   3. for every top-level entry of the container's root, make the same name in
 //      the tmpfs and attach a recursive clone of the original there
 //      (open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) + move_mount); copy symlinks;
-//   4. make the tmpfs itself read-only, so a new top-level file fails loudly
-//      (EROFS) instead of silently landing outside the container.
+//   4. (seal_session_root, once the toolset is filled) make the tmpfs itself
+//      read-only, so a new top-level file fails loudly (EROFS) instead of
+//      silently landing outside the container.
 // The container's mount table and files are never touched: everything lives in the
 // private mount namespace and goes away with its last process, even on SIGKILL.
 #pragma once
@@ -22,6 +23,9 @@ namespace ctrdbg {
 // `tool_dir_name` is the toolset's top-level name in the tmpfs (".ctrdbg"); the
 // container's own entry of that name stays hidden. Returns 0, or -1 with *f
 // filled. No exceptions, runs after fork().
+// Steps 1-3; the process is left in the session root.
 int build_session_root(int toolset_root_fd, const char* tool_dir_name, StepFailure* f);
+// Step 4.
+int seal_session_root(StepFailure* f);
 
 }  // namespace ctrdbg

@@ -63,22 +63,39 @@ ToolFile inspect_static_tool(const std::string& path, const std::string& name, c
 
 // Stages the toolset into a new detached tmpfs (new mount API) laid out as
 //   <dir>/bin/busybox, <dir>/bin/<applet> (hard links to it), <dir>/bin/<extra>
-// and returns the mount fd.
+// in two steps: make_toolset_mount() creates the tmpfs and <dir>/bin, and
+// fill_toolset() copies the files in and links the applets (main runs it while
+// the session's helper joins the container: see start_session). stage_toolset()
+// does both and returns the mount fd.
+struct ToolsetMount {
+  Fd root;  // the detached mount
+  Fd bin;   // <dir>/bin in it
+};
+ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_dir);
+void fill_toolset(int bin_dir, const Toolset& tools);
 Fd stage_toolset(const Toolset& tools, const std::string& mount_dir);
 
 // Adds <dir>/rc, which sets a prompt that names the container.
 void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name);
 
-// find_toolset + stage_toolset, done once: by run(), which main hands to the
+// A toolset found and verified, its tmpfs made but not yet filled. fill() copies
+// the files in and then closes the host files and the bin directory: after it,
+// the only fd left is `root`, the detached mount.
+struct StagedToolset {
+  Toolset info;
+  ToolsetMount mount;
+  void fill();
+  // The host files and the bin directory (open until fill()), for a forked
+  // process to close.
+  std::vector<int> host_fds() const;
+};
+
+// find_toolset + make_toolset_mount, done once: by run(), which main hands to the
 // resolver to fill the time the engine takes to answer, or else by get().
 // Not a thread: on a small host the engine needs the other core to answer, and a
 // second thread competes with it for that core (measured: docs/performance-notes.md).
 // get() returns the staged toolset or rethrows what went wrong, so a toolset
 // problem is reported after the target has been resolved, as before.
-struct StagedToolset {
-  Toolset info;
-  Fd root;
-};
 class ToolsetStager {
  public:
   explicit ToolsetStager(ToolsetRequest req) : req_(std::move(req)) {}
