@@ -65,6 +65,18 @@ grep -q " /etc/hostname " <<<"$out" || fail "the container's /etc/hostname mount
 grep " /etc/hostname " <<<"$out" | grep -q "$id" || fail "/etc/hostname in the session is not $bb's"
 pass "namespaces are the target's (mnt: a private copy of its mount namespace)"
 
+# ---- CPUs: the command may use the CPUs ctrdbg may use (the helper is started on
+# another CPU for a moment, and must give that back before the command starts) ----
+cpus() { awk '/^Cpus_allowed_list:/ {print $2}' "$@"; }
+run_ctrdbg -T "$bb" -- cat /proc/self/status
+assert_status "$rc" 0 "status in $bb"
+assert_eq "$(cpus <<<"$out")" "$(cpus /proc/self/status)" "CPUs the command may use"
+if [ "$(nproc)" -gt 1 ]; then
+  out=$(taskset -c 1 "$CTRDBG" -T "$bb" -- cat /proc/self/status) || fail "taskset -c 1 ctrdbg failed"
+  assert_eq "$(cpus <<<"$out")" "1" "CPUs the command may use under taskset -c 1"
+fi
+pass "the command's CPU set is ctrdbg's"
+
 # ---- files: the container's ----
 wait_for 10 "$CTRDBG" -T "$bb" -- test -s /srv/marker || fail "the container did not write /srv/marker"
 run_ctrdbg -T "$bb" -- cat /srv/marker
