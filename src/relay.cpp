@@ -93,15 +93,26 @@ class Session {
     if (s_.pty_master && (sig == SIGTERM || sig == SIGHUP)) hang_up_ = true;
   }
 
-  // Reaps the helper if it has exited; its status is the command's.
-  bool reap_helper() {
+  // Reaps whichever of our two children has exited: the helper (it leaves as soon
+  // as the command runs; its status says nothing) and the command, whose status is
+  // the session's. True once the command has been reaped.
+  bool reap_children() {
     int status = 0;
-    pid_t r = ::waitpid(s_.helper_pid, &status, WNOHANG);
-    if (r == s_.helper_pid) {
+    if (s_.helper_pid > 0 && ::waitpid(s_.helper_pid, &status, WNOHANG) == s_.helper_pid) s_.helper_pid = -1;
+    if (::waitpid(s_.command_pid, &status, WNOHANG) == s_.command_pid) {
       exit_status_ = exit_status_from_wait(status);
       return true;
     }
     return false;
+  }
+
+  // The helper is gone long before the command in all but odd cases; never leave it
+  // behind unreaped.
+  void reap_helper() {
+    if (s_.helper_pid <= 0) return;
+    while (::waitpid(s_.helper_pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    s_.helper_pid = -1;
   }
 
   // Milliseconds until the next timer (command timeout, kill grace), -1 for none.
@@ -163,9 +174,9 @@ class Session {
     }
 
     bool master_open = master >= 0;
-    bool helper_done = false;
+    bool command_done = false;
     bool stdout_ok = true;
-    while (!helper_done) {
+    while (!command_done) {
       if (escaped_ && !escape_done_) {
         // The operator's way out of a stuck session: hang up and kill the command.
         escape_done_ = true;
@@ -208,7 +219,7 @@ class Session {
         while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
           int sig = static_cast<int>(si.ssi_signo);
           if (sig == SIGCHLD) {
-            if (reap_helper()) helper_done = true;
+            if (reap_children()) command_done = true;
           } else if (sig == SIGWINCH) {
             winsize ws{};
             if (master_open && terminal_size(&ws, STDIN_FILENO, STDOUT_FILENO)) {
@@ -256,6 +267,7 @@ class Session {
     }
     raw.restore();
     if (o_.recorder) o_.recorder->close();
+    reap_helper();
     return timed_out_ ? kTimedOutStatus : exit_status_;
   }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <poll.h>
 #include <sys/signalfd.h>
@@ -41,7 +42,8 @@ int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pi
 // only ever touch ready-made C strings.
 struct ChildContext {
   const SessionPlan* plan;
-  pid_t host_pid;           // ctrdbg, for the helper's parent-death check
+  pid_t host_pid;           // ctrdbg, for the parent-death checks
+  int host_pidfd;           // ctrdbg's pidfd (-1 without pidfd_open): the command's parent check
   int target_pidfd;
   pid_t target_pid;
   int toolset_fd;
@@ -117,17 +119,22 @@ void exec_command(const ChildContext& ctx) {
   errno = saw_eacces ? EACCES : ENOENT;
 }
 
+bool parent_alive(const ChildContext& ctx, pid_t expected_ppid) {
+  if (::getppid() != expected_ppid) return false;
+  return ctx.host_pidfd < 0 || ::syscall(SYS_pidfd_send_signal, ctx.host_pidfd, 0, nullptr, 0) == 0 || errno != ESRCH;
+}
+
 [[noreturn]] void command_main(const ChildContext& ctx, int pty_master, int pty_slave, pid_t expected_ppid) {
   StepFailure f;
   auto failed = [&](const char* step, const char* detail) {
     step_fail(&f, step, detail, errno);
     report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
   };
-  // If the helper has died already, we must not run. When a PID namespace was
-  // joined, the helper lives outside it and getppid() is 0 while it is alive;
-  // otherwise (--pid=host, pid://) it is the helper's own PID.
+  // Our parent is ctrdbg (CLONE_PARENT). If it has died already, we must not run.
+  // When a PID namespace was joined it lives outside it and getppid() is 0 either
+  // way, so ask its pidfd; otherwise (--pid=host, pid://) getppid() is its PID.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != expected_ppid) ::_exit(exit_code::ctrdbg_failed);
+  if (!parent_alive(ctx, expected_ppid)) ::_exit(exit_code::ctrdbg_failed);
 
   sigset_t none;
   sigemptyset(&none);
@@ -164,8 +171,8 @@ void exec_command(const ChildContext& ctx) {
     int r = creds->mode == Credentials::Mode::container ? apply_security(creds->profile, &f)
                                                         : apply_user_only(creds->profile, &f);
     if (r < 0) report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
-    // A uid change cleared the parent-death signal (re-armed above): was the helper
-    // already gone in between?
+    // A uid change cleared the parent-death signal (re-armed above): was ctrdbg
+    // already gone in between? (Its pidfd is closed by now: getppid() only.)
     if (::getppid() != expected_ppid) ::_exit(exit_code::ctrdbg_failed);
   }
   exec_command(ctx);
@@ -173,6 +180,17 @@ void exec_command(const ChildContext& ctx) {
   step_fail(&f, "execute", ctx.argv[0], err);
   report_and_exit(ctx.sock, MessageKind::exec_failed, f,
                   err == ENOENT ? exit_code::not_found : exit_code::cannot_execute);
+}
+
+struct CommandStart {
+  const ChildContext* ctx;
+  int pty_master, pty_slave;
+  pid_t expected_ppid;
+};
+
+int command_entry(void* arg) {
+  const auto* s = static_cast<const CommandStart*>(arg);
+  command_main(*s->ctx, s->pty_master, s->pty_slave, s->expected_ppid);
 }
 
 [[noreturn]] void helper_main(const ChildContext& ctx) {
@@ -224,13 +242,20 @@ void exec_command(const ChildContext& ctx) {
   if (ctx.plan->tty && open_container_pty(ctx.plan->have_size ? &ctx.plan->size : nullptr, &master, &slave, &f) < 0)
     failed();
 
-  // vfork: the command shares our memory until its execve, so no page is copied
-  // (page faults are the dominant cost of a session on some VMs). command_main
-  // only makes system calls and never returns.
-  const pid_t expected_ppid = (ctx.plan->ns_flags & CLONE_NEWPID) ? 0 : ::getpid();
-  pid_t child = ::vfork();
-  if (child < 0) failed_errno("fork the command");
-  if (child == 0) command_main(ctx, master, slave, expected_ppid);
+  // The command: clone(CLONE_VM | CLONE_VFORK), as vfork does: it shares our memory
+  // until its execve, so no page is copied (page faults are the dominant cost of a
+  // session on some VMs); command_main only makes system calls and never returns.
+  // CLONE_PARENT makes it ctrdbg's child, not ours: ctrdbg waits for it itself, so
+  // this helper can go as soon as the command runs, and its exit is not on the
+  // session's way out. The command is still created in the container's PID namespace.
+  CommandStart start{&ctx, master, slave, (ctx.plan->ns_flags & CLONE_NEWPID) ? 0 : ctx.host_pid};
+  constexpr size_t kStack = 1 << 20;  // touched only as far as it is used
+  void* stack = ::mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
+                       -1, 0);
+  if (stack == MAP_FAILED) failed_errno("map the command's stack");
+  pid_t child = ::clone(command_entry, static_cast<char*>(stack) + kStack, CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD,
+                        &start);
+  if (child < 0) failed_errno("start the command");
 
   Message ready;
   ready.kind = MessageKind::ready;
@@ -242,16 +267,7 @@ void exec_command(const ChildContext& ctx) {
   if (master >= 0) fds[nfds++] = master;
   if (child_pidfd >= 0) fds[nfds++] = child_pidfd;
   send_message(ctx.sock, ready, fds, nfds);
-  ::close(ctx.sock);
-  if (master >= 0) ::close(master);
-  if (slave >= 0) ::close(slave);
-  if (child_pidfd >= 0) ::close(child_pidfd);
-
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0) {
-    if (errno != EINTR) ::_exit(exit_code::ctrdbg_failed);
-  }
-  ::_exit(exit_status_from_wait(status));
+  ::_exit(0);
 }
 
 std::string describe(const StepFailure& f) {
@@ -383,6 +399,8 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   ChildContext ctx{};
   ctx.plan = &plan;
   ctx.host_pid = ::getpid();
+  Fd self(pidfd_open(ctx.host_pid));
+  ctx.host_pidfd = self.get();
   ctx.target_pidfd = target.pidfd.get();
   ctx.target_pid = target.pid;
   ctx.toolset_fd = tools.mount.root.get();
@@ -461,7 +479,10 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
     }
   }
   if (failed) {
-    int code = exit_status_from_wait(reap(helper));
+    // A step of the helper failed (it exits with 125), or one of the command's
+    // (it is our child, and exits with the code for its failure).
+    int helper_status = reap(helper);
+    int code = exit_status_from_wait(ready ? reap(s.command_pid) : helper_status);
     if (failure.kind == MessageKind::exec_failed) {
       if (failure.failure.err == ENOENT)
         throw Error(fmt::format("{}: command not found in the container's PATH or the toolset", failure.failure.detail),

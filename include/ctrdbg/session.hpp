@@ -49,6 +49,8 @@ struct SessionPlan {
   const Credentials* credentials = nullptr;  // null: host root (see credentials.hpp)
 };
 
+// Both processes are ctrdbg's children: the helper (which exits once the command
+// runs) and the command (created by the helper with CLONE_PARENT); the relay reaps both.
 struct RunningSession {
   pid_t helper_pid = -1;
   pid_t command_pid = -1;          // in the host PID namespace
