@@ -48,6 +48,7 @@ struct ChildContext {
   pid_t target_pid;
   int toolset_fd;
   std::vector<int> host_fds;  // the toolset's host files: closed first thing
+  const std::vector<std::string>* links;  // applets the helper links from the back
   const cpu_set_t* cpus;      // the CPUs the helper may use once it has its "go" (see start_session)
   int sock;
   std::vector<char*> argv;
@@ -228,6 +229,18 @@ int command_entry(void* arg) {
   if (ctx.target_pidfd >= 0) ::close(ctx.target_pidfd);
   if (build_session_root(ctx.toolset_fd, ctx.plan->tool_dir_name.c_str(), &f) < 0) failed();
   ::close(ctx.toolset_fd);
+  // While ctrdbg still copies busybox, link applets from the other end of the list.
+  {
+    char bin_path[256];
+    std::snprintf(bin_path, sizeof bin_path, "/%s/bin", ctx.plan->tool_dir_name.c_str());
+    Fd bin(::open(bin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const char* name = nullptr;
+    if (!bin) failed_errno("open the toolset's bin directory");
+    if (link_applets_from_back(bin.get(), *ctx.links, &name) < 0) {
+      step_fail(&f, "link applet", name, errno);
+      failed();
+    }
+  }
   // ctrdbg has been filling the toolset meanwhile; anything but "go" means it
   // could not, and it says why.
   Message go;
@@ -405,6 +418,7 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   ctx.target_pid = target.pid;
   ctx.toolset_fd = tools.mount.root.get();
   ctx.host_fds = tools.host_fds();
+  ctx.links = &tools.links;
   ctx.sock = theirs.get();
   for (const auto& a : plan.argv) ctx.argv.push_back(const_cast<char*>(a.c_str()));
   ctx.argv.push_back(nullptr);

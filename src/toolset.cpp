@@ -216,19 +216,24 @@ Toolset find_toolset(const ToolsetRequest& req) {
 
 namespace {
 
-void copy_tool(int bin_dir, const ToolFile& tool) {
-  // An extra tool may take an applet's name (a real `ps` over busybox's).
-  if (::unlinkat(bin_dir, tool.name.c_str(), 0) < 0 && errno != ENOENT)
-    fail_errno("staging toolset: replace {}", tool.name);
-  Fd out(::openat(bin_dir, tool.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
-  if (!out) fail_errno("staging toolset: create {}", tool.name);
+void write_tool(int out, const ToolFile& tool) {
   off_t off = 0;
   while (off < tool.size) {
-    ssize_t n = ::sendfile(out.get(), tool.file.get(), &off, static_cast<size_t>(tool.size - off));
+    ssize_t n = ::sendfile(out, tool.file.get(), &off, static_cast<size_t>(tool.size - off));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail_errno("staging toolset: copy {}", tool.path);
     if (n == 0) fail("staging toolset: {} shrank while being copied", tool.path);
   }
+}
+
+void copy_tool(int bin_dir, const ToolFile& tool) {
+  // An extra tool may take an applet's name (a real `ps` over busybox's): that
+  // name is not linked (applet_links). One named busybox replaces the name only.
+  if (::unlinkat(bin_dir, tool.name.c_str(), 0) < 0 && errno != ENOENT)
+    fail_errno("staging toolset: replace {}", tool.name);
+  Fd out(::openat(bin_dir, tool.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
+  if (!out) fail_errno("staging toolset: create {}", tool.name);
+  write_tool(out.get(), tool);
   if (::fchmod(out.get(), 0755) < 0) fail_errno("staging toolset: chmod {}", tool.name);
 }
 
@@ -253,30 +258,47 @@ ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_d
     fail_errno("staging toolset: mkdir {}/bin", mount_dir);
   m.bin.reset(::openat(m.root.get(), bin.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!m.bin) fail_errno("staging toolset: open {}/bin", mount_dir);
+  // Empty for now: the applets can be linked to it while it is being written.
+  m.busybox.reset(::openat(m.bin.get(), "busybox", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
+  if (!m.busybox || ::fchmod(m.busybox.get(), 0755) < 0) fail_errno("staging toolset: create busybox");
   return m;
 }
 
-void fill_toolset(int bin_dir, const Toolset& tools) {
-  copy_tool(bin_dir, tools.busybox);
-  // Hard links, as `busybox --install` makes them: a name costs a directory entry,
-  // where a symlink costs an inode too, made now and evicted when the session ends
-  // (both on the start-up path of every session).
-  for (const auto& applet : tools.applets) {
-    if (applet == "busybox") continue;
-    if (::linkat(bin_dir, "busybox", bin_dir, applet.c_str(), 0) < 0 && errno != EEXIST)
-      fail_errno("staging toolset: link applet {}", applet);
+std::vector<std::string> applet_links(const Toolset& tools) {
+  std::vector<std::string> names;
+  for (const auto& a : tools.applets) {
+    if (a == "busybox") continue;
+    bool extra = std::any_of(tools.extras.begin(), tools.extras.end(), [&](const ToolFile& f) { return f.name == a; });
+    if (!extra) names.push_back(a);
   }
-  for (const auto& extra : tools.extras) copy_tool(bin_dir, extra);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
 }
 
-Fd stage_toolset(const Toolset& tools, const std::string& mount_dir) {
-  ToolsetMount m = make_toolset_mount(tools, mount_dir);
-  fill_toolset(m.bin.get(), tools);
-  return std::move(m.root);
+int link_applets_from_back(int bin_dir, const std::vector<std::string>& names, const char** failed_name) {
+  for (size_t i = names.size(); i-- > 0;) {
+    if (::linkat(bin_dir, "busybox", bin_dir, names[i].c_str(), 0) == 0) continue;
+    if (errno == EEXIST) return 0;  // met the front end
+    *failed_name = names[i].c_str();
+    return -1;
+  }
+  return 0;
 }
 
 void StagedToolset::fill() {
-  fill_toolset(mount.bin.get(), info);
+  const int bin = mount.bin.get();
+  write_tool(mount.busybox.get(), info.busybox);
+  mount.busybox.reset();
+  // Hard links, as `busybox --install` makes them: a name costs a directory entry,
+  // where a symlink costs an inode too, made now and evicted when the session ends
+  // (both on the start-up path of every session).
+  for (const auto& name : links) {
+    if (::linkat(bin, "busybox", bin, name.c_str(), 0) == 0) continue;
+    if (errno == EEXIST) break;  // met the helper's end
+    fail_errno("staging toolset: link applet {}", name);
+  }
+  for (const auto& extra : info.extras) copy_tool(bin, extra);
   // The copies are made: drop the host files.
   info.busybox.file.reset();
   for (auto& e : info.extras) e.file.reset();
@@ -285,7 +307,7 @@ void StagedToolset::fill() {
 
 std::vector<int> StagedToolset::host_fds() const {
   std::vector<int> fds;
-  for (int fd : {info.busybox.file.get(), mount.bin.get()})
+  for (int fd : {info.busybox.file.get(), mount.bin.get(), mount.busybox.get()})
     if (fd >= 0) fds.push_back(fd);
   for (const auto& e : info.extras)
     if (e.file) fds.push_back(e.file.get());
@@ -298,6 +320,7 @@ void ToolsetStager::run() noexcept {
   try {
     result_.info = find_toolset(req_);
     result_.mount = make_toolset_mount(result_.info, req_.mount_dir);
+    result_.links = applet_links(result_.info);
   } catch (...) {
     error_ = std::current_exception();
   }

@@ -61,32 +61,42 @@ Toolset inspect_busybox(const std::string& path, const std::string& origin, bool
 // Opens and verifies one extra tool: a regular static ELF of this architecture.
 ToolFile inspect_static_tool(const std::string& path, const std::string& name, const std::string& origin);
 
-// Stages the toolset into a new detached tmpfs (new mount API) laid out as
+// The toolset's detached tmpfs (new mount API), laid out as
 //   <dir>/bin/busybox, <dir>/bin/<applet> (hard links to it), <dir>/bin/<extra>
-// in two steps: make_toolset_mount() creates the tmpfs and <dir>/bin, and
-// fill_toolset() copies the files in and links the applets (main runs it while
-// the session's helper joins the container: see start_session). stage_toolset()
-// does both and returns the mount fd.
+// make_toolset_mount() creates the tmpfs, <dir>/bin and an empty <dir>/bin/busybox;
+// StagedToolset::fill() (below) writes busybox and the extras and links the applets.
 struct ToolsetMount {
-  Fd root;  // the detached mount
-  Fd bin;   // <dir>/bin in it
+  Fd root;     // the detached mount
+  Fd bin;      // <dir>/bin in it
+  Fd busybox;  // <dir>/bin/busybox, open for writing until fill()
 };
 ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_dir);
-void fill_toolset(int bin_dir, const Toolset& tools);
-Fd stage_toolset(const Toolset& tools, const std::string& mount_dir);
+
+// The applet names to link to busybox: unique, without "busybox" itself and without
+// the names an extra tool takes.
+std::vector<std::string> applet_links(const Toolset& tools);
+
+// Two processes make the links side by side, one from each end of `names`:
+// ctrdbg from the front (in fill()), the session's helper from the back (once it
+// has built the session root and while ctrdbg still copies). Each stops at its
+// first EEXIST: the other has passed that point, so every name is linked. The
+// back end returns 0, or -1 with errno (no exceptions: it runs after fork()).
+int link_applets_from_back(int bin_dir, const std::vector<std::string>& names, const char** failed_name);
 
 // Adds <dir>/rc, which sets a prompt that names the container.
 void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name);
 
-// A toolset found and verified, its tmpfs made but not yet filled. fill() copies
-// the files in and then closes the host files and the bin directory: after it,
+// A toolset found and verified, its tmpfs made but not yet filled. fill() writes
+// busybox, links applets from the front of `links` (see link_applets_from_back),
+// copies the extras, then closes the host files and the bin directory: after it,
 // the only fd left is `root`, the detached mount.
 struct StagedToolset {
   Toolset info;
   ToolsetMount mount;
+  std::vector<std::string> links;  // applet_links(info)
   void fill();
-  // The host files and the bin directory (open until fill()), for a forked
-  // process to close.
+  // The host files and the tmpfs fds other than `root` (open until fill()), for a
+  // forked process to close.
   std::vector<int> host_fds() const;
 };
 

@@ -135,3 +135,27 @@ else
   [ "${CTRDBG_MUST_WORK:-0}" = 1 ] && fail "bash-static is not installed (apt install bash-static)"
   echo "# bash-static not installed: the bash -l case is not tested" >&2
 fi
+
+# --tools: extra static programs beside the applets. One named like an applet
+# replaces it (a real `ps` over busybox's); a new name is added; every other applet
+# stays a link to busybox. (The applets are linked by ctrdbg and its helper from
+# the two ends of the list at once: none may be missing, none may replace a tool.)
+mkdir -p "$TEST_TMP/extra"
+for tool in ps mytool; do
+  printf '#include <stdio.h>\nint main(void) { puts("extra-%s"); return 0; }\n' "$tool" >"$TEST_TMP/$tool.c"
+  cc -static -O2 -o "$TEST_TMP/extra/$tool" "$TEST_TMP/$tool.c" || fail "cannot build the extra tool $tool"
+done
+applets=$(/bin/busybox --list | grep -vx busybox | sort -u | wc -l)
+run_ctrdbg -T --tools "$TEST_TMP/extra" "$sc" sh -c '
+  /.ctrdbg/bin/ps; mytool
+  bb=$(stat -c %i /.ctrdbg/bin/busybox)
+  echo "entries $(ls -a /.ctrdbg/bin | grep -vxF -e . -e .. | wc -l)"
+  echo "links $(ls -i /.ctrdbg/bin | awk -v i="$bb" "\$1 == i" | wc -l)"' </dev/null
+assert_status "$rc" 0 "--tools session ($err)"
+assert_contains "$out" "extra-ps" "the extra ps replaces busybox's"
+assert_contains "$out" "extra-mytool" "a new extra tool"
+# busybox + its applets but ps, + ps and mytool
+assert_contains "$out" "entries $((applets + 2))" "entries in /.ctrdbg/bin"
+# busybox itself and every applet but the replaced ps share one inode
+assert_contains "$out" "links $applets" "names linked to busybox"
+pass "--tools adds and replaces tools; every other applet is linked"
