@@ -85,8 +85,10 @@ double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
-void say(const Options& opt, const std::string& line) {
-  if (opt.verbose) log_message(LogLevel::info, line);
+// -v lines: formatted only when asked for (a session's start-up counts microseconds).
+template <typename... Args>
+void say(const Options& opt, fmt::format_string<Args...> format, Args&&... args) {
+  if (opt.verbose) log_message(LogLevel::info, fmt::format(format, std::forward<Args>(args)...));
 }
 
 // Options on the command line win over the config file, which wins over defaults.
@@ -148,7 +150,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   audit.mode = tty ? "pty" : "no tty";
 
   // 2. The requests the configuration shapes.
-  if (!config.path.empty()) say(opt, fmt::format("config {}", config.path));
+  if (!config.path.empty()) say(opt, "config {}", config.path);
   ToolsetRequest toolset_request = toolset_request_for(opt, config);
   ResolveRequest request = resolve_request_for(opt, config);
   if (opt.show_toolset) return show_toolset(toolset_request);
@@ -171,9 +173,9 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   audit.name = target.name;
   audit.id = target.id;
   audit.pid = target.pid;
-  for (const auto& attempt : resolved.attempts) say(opt, attempt);
-  say(opt, fmt::format("target {} pid {}{} via {} in {:.1f} ms", target.display(), target.pid,
-                       target.image.empty() ? "" : " image " + target.image, target.source, ms_since(t0)));
+  for (const auto& attempt : resolved.attempts) say(opt, "{}", attempt);
+  say(opt, "target {} pid {}{} via {} in {:.1f} ms", target.display(), target.pid,
+      target.image.empty() ? "" : " image " + target.image, target.source, ms_since(t0));
 
   // 4. Pin its process and see which namespaces differ from ours.
   PinnedProcess pinned = pin_target(target);
@@ -192,7 +194,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   }
   Credentials credentials = prepare_credentials(target, pinned.pid, {opt.as_container, opt.user});
   plan.credentials = &credentials;
-  if (credentials.mode != Credentials::Mode::host_root) say(opt, "command runs as " + credentials.describe());
+  if (credentials.mode != Credentials::Mode::host_root) say(opt, "command runs as {}", credentials.describe());
   if (credentials.mode == Credentials::Mode::host_root && process_has_sys_ptrace(pinned.pid))
     log_message(LogLevel::warning,
                 fmt::format("container {} holds CAP_SYS_PTRACE: its processes can trace this session's root shell; "
@@ -202,15 +204,16 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   // 5. The toolset, staged by now.
   auto t_stage = std::chrono::steady_clock::now();
   StagedToolset tools = stager.get();
-  say(opt, staged_while_asking ? fmt::format("toolset found and its tmpfs made in {:.1f} ms, while the engine answered", *staged_while_asking)
-                               : fmt::format("toolset found and its tmpfs made in {:.1f} ms", ms_since(t_stage)));
+  if (staged_while_asking)
+    say(opt, "toolset found and its tmpfs made in {:.1f} ms, while the engine answered", *staged_while_asking);
+  else
+    say(opt, "toolset found and its tmpfs made in {:.1f} ms", ms_since(t_stage));
   const std::string& tool_dir = config.mount_dir;
   write_prompt_rc(tools.mount.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
-  say(opt, fmt::format("toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path,
-                       tools.info.busybox.origin, tools.info.version, tools.info.applets.size(), tool_dir));
-  for (const auto& extra : tools.info.extras)
-    say(opt, fmt::format("toolset: {} from {} ({})", extra.name, extra.path, extra.origin));
-  for (const auto& skipped : tools.info.skipped) say(opt, fmt::format("toolset: skipped {}", skipped));
+  say(opt, "toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path, tools.info.busybox.origin,
+      tools.info.version, tools.info.applets.size(), tool_dir);
+  for (const auto& extra : tools.info.extras) say(opt, "toolset: {} from {} ({})", extra.name, extra.path, extra.origin);
+  for (const auto& skipped : tools.info.skipped) say(opt, "toolset: skipped {}", skipped);
 
   // 6. The command, its environment and working directory, as docker exec would set them.
   plan.tty = tty;
@@ -235,8 +238,8 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   block_session_signals();
   auto t1 = std::chrono::steady_clock::now();
   RunningSession session = start_session(plan, pinned, std::move(tools));
-  say(opt, fmt::format("joined {} with {}; command pid {} started in {:.1f} ms ({})", namespace_names(plan.ns_flags),
-                       session.join_method, session.command_pid, ms_since(t1), plan.tty ? "pty" : "no tty"));
+  say(opt, "joined {} with {}; command pid {} started in {:.1f} ms ({})", namespace_names(plan.ns_flags),
+      session.join_method, session.command_pid, ms_since(t1), plan.tty ? "pty" : "no tty");
   return relay_session(session, relay);
 }
 
