@@ -49,7 +49,7 @@ struct ChildContext {
   int toolset_fd;
   std::vector<int> host_fds;  // the toolset's host files: closed first thing
   const std::vector<std::string>* links;  // applets the helper links from the back
-  const cpu_set_t* cpus;      // the CPUs the helper may use once it has its "go" (see start_session)
+  const cpu_set_t* cpus;      // ctrdbg's CPU set, for the command (see start_session); null: unchanged
   int sock;
   std::vector<char*> argv;
   std::vector<char*> envp;
@@ -120,9 +120,13 @@ void exec_command(const ChildContext& ctx) {
   errno = saw_eacces ? EACCES : ENOENT;
 }
 
+// A pidfd polls readable once its process has exited; this works across PID
+// namespaces, where pidfd_send_signal() to an outer process fails with EINVAL.
 bool parent_alive(const ChildContext& ctx, pid_t expected_ppid) {
   if (::getppid() != expected_ppid) return false;
-  return ctx.host_pidfd < 0 || ::syscall(SYS_pidfd_send_signal, ctx.host_pidfd, 0, nullptr, 0) == 0 || errno != ESRCH;
+  if (ctx.host_pidfd < 0) return true;
+  pollfd p{ctx.host_pidfd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
 }
 
 [[noreturn]] void command_main(const ChildContext& ctx, int pty_master, int pty_slave, pid_t expected_ppid) {
@@ -136,6 +140,10 @@ bool parent_alive(const ChildContext& ctx, pid_t expected_ppid) {
   // way, so ask its pidfd; otherwise (--pid=host, pid://) getppid() is its PID.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (!parent_alive(ctx, expected_ppid)) ::_exit(exit_code::ctrdbg_failed);
+  // The helper was started on another CPU than ctrdbg's (see start_session), and so
+  // were we, on the helper's CPU, which is free now that it waits for our execve.
+  // The command gets ctrdbg's own CPU set.
+  if (ctx.cpus) ::sched_setaffinity(0, sizeof *ctx.cpus, ctx.cpus);
 
   sigset_t none;
   sigemptyset(&none);
@@ -248,7 +256,6 @@ int command_entry(void* arg) {
   while ((got = ::recv(ctx.sock, &go, sizeof go, 0)) < 0 && errno == EINTR) {
   }
   if (got != static_cast<ssize_t>(sizeof go) || go.kind != MessageKind::go) ::_exit(exit_code::ctrdbg_failed);
-  if (ctx.cpus) ::sched_setaffinity(0, sizeof *ctx.cpus, ctx.cpus);  // the command inherits these
   if (seal_session_root(&f) < 0) failed();
 
   int master = -1, slave = -1;
@@ -432,9 +439,10 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   // Filling the toolset here and joining the container in the helper can run side
   // by side, but a new process starts on its parent's CPU (on a small VM the
   // scheduler does not move it to a halted vCPU in time): it would wait for the
-  // fill. So the helper starts on another CPU, and gets ctrdbg's own CPU set back
-  // with its "go", before it starts the command. Not with --as-container, whose
-  // helper takes the container's cpuset with its cgroups.
+  // fill. So the helper starts on another CPU; the command, started there too (the
+  // helper only waits for its execve), takes ctrdbg's own CPU set back first thing.
+  // Not with --as-container, whose helper takes the container's cpuset with its
+  // cgroups.
   cpu_set_t cpus, elsewhere;
   const bool to_cgroups = plan.credentials && !plan.credentials->cgroups.empty();
   bool spread = false;
