@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -288,6 +289,10 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   ensure_standard_fds();
+  // An ignored SIGCHLD survives execve (a parent may hand it down): children would
+  // then be reaped by the kernel, their status lost, and the session would wait for
+  // a SIGCHLD that never comes. ctrdbg waits for its children itself.
+  ::signal(SIGCHLD, SIG_DFL);
   try {
     return run(argc, argv);
   } catch (const ctrdbg::Error& e) {
