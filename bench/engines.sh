@@ -585,8 +585,9 @@ w("")
 w(f"From `ctrdbg -v` with dockerd stopped ({len(hv)} runs, medians): the API attempt gave up after "
   f"{api_med:.1f} ms (deadline {t:.0f} ms: {api_med - t:+.1f} ms), the on-disk lookup then took "
   f"{disk_med:.1f} ms, and resolution as a whole {tot_med:.1f} ms ({tot_med - t:+.1f} ms past the "
-  "deadline). The toolset is staged on a second thread meanwhile, so its cost is hidden in the wait, "
-  "which is why hung − deadline can come out below the whole `--engine disk` session.")
+  "deadline). The toolset is found and its tmpfs made while the request waits for an answer, so that "
+  "part of its cost is hidden in the wait, which is why hung − deadline can come out below the whole "
+  "`--engine disk` session.")
 w("")
 if E.get("E_API_LINE"):
     w(f"For comparison, with dockerd running: `{E['E_API_LINE'].removeprefix('ctrdbg: ')}`.")

@@ -208,26 +208,29 @@ hwm() {  # pid -> REPLY = VmHWM in KiB, or "" if gone
       if [ "$k" = VmHWM: ]; then REPLY=$v; return 0; fi
     done </proc/"$1"/status; } 2>/dev/null || true
 }
-first_child() {  # pid -> REPLY = its first child's pid, or ""
+children() {  # pid -> REPLY = its children's pids, or ""
   REPLY=""
-  local c
-  { read -r c _ </proc/"$1"/task/"$1"/children; } 2>/dev/null || true
-  REPLY=${c:-}
+  { read -r REPLY </proc/"$1"/task/"$1"/children; } 2>/dev/null || true
 }
 per_process() {  # label, stdin file, command... (ctrdbg must be the command run)
   local label=$1 in=$2
   shift 2
   "$@" <"$in" >/dev/null &
   BG_PID=$!
-  local self=0 helper=0 cmd=0 hp="" cp=""
+  # Both the helper and the command are ctrdbg's children (the helper leaves once
+  # the command runs); the helper is the one whose executable is ctrdbg's.
+  local self=0 helper=0 cmd=0 exe k
+  exe=$(readlink -f "$CTRDBG")
   while [ -e /proc/$BG_PID/status ] && kill -0 "$BG_PID" 2>/dev/null; do
     hwm $BG_PID; [ -n "$REPLY" ] && ((REPLY > self)) && self=$REPLY
-    [ -n "$hp" ] || { first_child $BG_PID; hp=$REPLY; }
-    if [ -n "$hp" ]; then
-      hwm "$hp"; [ -n "$REPLY" ] && ((REPLY > helper)) && helper=$REPLY
-      [ -n "$cp" ] || { first_child "$hp"; cp=$REPLY; }
-      if [ -n "$cp" ]; then hwm "$cp"; [ -n "$REPLY" ] && ((REPLY > cmd)) && cmd=$REPLY; fi
-    fi
+    children $BG_PID
+    for k in $REPLY; do
+      if [ "$(readlink /proc/"$k"/exe 2>/dev/null)" = "$exe" ]; then
+        hwm "$k"; [ -n "$REPLY" ] && ((REPLY > helper)) && helper=$REPLY
+      else
+        hwm "$k"; [ -n "$REPLY" ] && ((REPLY > cmd)) && cmd=$REPLY
+      fi
+    done
     sleep 0.02
   done
   wait "$BG_PID" || die "$label failed"
@@ -321,8 +324,9 @@ w("All commands target the same running container (a busybox image built FROM sc
   "the shell's start-up); MB/s is 10^6 bytes per second, from the mean time. Peak RSS "
   "comes from `/usr/bin/time -f '%M %R'`: GNU time reports `ru_maxrss` of `wait4()`, which "
   "is the largest peak RSS among ctrdbg **and every descendant reaped below it**: ctrdbg's "
-  "helper (forked by ctrdbg, joins the namespaces) and the command (vforked by the helper, "
-  "reaped by the helper, e.g. busybox `cat`); %R counts the minor page faults of all of them. "
+  "helper (forked by ctrdbg, joins the namespaces, exits once the command runs) and the "
+  "command (started by the helper as ctrdbg's child, e.g. busybox `cat`); %R counts the "
+  "minor page faults of all of them. "
   "A second table samples `VmHWM` in /proc of each of the three processes separately while "
   "a session runs, which isolates ctrdbg's own process.")
 w("")
@@ -435,7 +439,7 @@ with open(os.path.join(work, "rss_proc.tsv")) as f:
     for line in f:
         label, s, h, c_ = line.rstrip("\n").split("\t")
         worst = max(worst, int(s))
-        show = lambda v: v if v != "0" else "n/a (not sampled)"
+        show = lambda v: v if v != "0" else "n/a (gone before the first sample)"
         w(f"| `{label}` | {show(s)} | {show(h)} | {show(c_)} |")
 w("")
 ctr_time = max(m for label in order if label.startswith("ctrdbg") for m, _ in rows[label])
