@@ -295,6 +295,8 @@ CTRDBG_ON_COMMAND_STACK int command_entry(void* arg) {
   if (master >= 0) fds[nfds++] = master;
   if (child_pidfd >= 0) fds[nfds++] = child_pidfd;
   send_message(ctx.sock, ready, fds, nfds);
+  // ctrdbg reads until end-of-file: close our end now, not with our exit.
+  ::close(ctx.sock);
   ::_exit(0);
 }
 
