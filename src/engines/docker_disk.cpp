@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -543,7 +545,17 @@ void for_each_parallel(size_t n, F&& work) {
   size_t chunk = (n + threads - 1) / threads;
   std::vector<std::exception_ptr> errors(threads);
   std::vector<std::thread> extra;
-  for (size_t t = 1; t < threads; ++t)
+  // A new thread starts on its creator's CPU and, on a small VM that packs tasks
+  // onto few vCPUs, may stay there behind it: start it on another one (it ends with
+  // its share of the work, so its CPU set matters to nothing else).
+  cpu_set_t elsewhere;
+  bool spread = ::sched_getaffinity(0, sizeof elsewhere, &elsewhere) == 0;
+  if (spread) {
+    int here = ::sched_getcpu();
+    if (here >= 0 && here < CPU_SETSIZE) CPU_CLR(here, &elsewhere);
+    spread = CPU_COUNT(&elsewhere) > 0;
+  }
+  for (size_t t = 1; t < threads; ++t) {
     extra.emplace_back([&, t] {
       try {
         work(std::min(n, t * chunk), std::min(n, (t + 1) * chunk), t);
@@ -551,6 +563,8 @@ void for_each_parallel(size_t n, F&& work) {
         errors[t] = std::current_exception();
       }
     });
+    if (spread) ::pthread_setaffinity_np(extra.back().native_handle(), sizeof elsewhere, &elsewhere);
+  }
   try {
     work(size_t{0}, std::min(n, chunk), size_t{0});
   } catch (...) {
