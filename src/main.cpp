@@ -158,8 +158,9 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   if (opt.list) return print_list(request, opt.json);
 
   // 3. Resolve the target: one question to the engine. While the engine prepares
-  //    its answer, find the toolset, verify it without running it, and copy it
-  //    into a detached tmpfs (invisible to anyone until it is attached in the session).
+  //    its answer, find the toolset, verify it without running it, and make its
+  //    detached tmpfs (invisible to anyone until it is attached in the session; the
+  //    files go in while the helper joins the container: see start_session).
   ToolsetStager stager(toolset_request);
   std::optional<double> staged_while_asking;  // ms, when staging filled the engine's time
   request.while_waiting = [&] {
@@ -202,7 +203,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
                             "--as-container runs with the container's own privileges instead",
                             target.display()));
 
-  // 5. The toolset, staged by now.
+  // 5. The toolset, found and its tmpfs made by now.
   auto t_stage = std::chrono::steady_clock::now();
   StagedToolset tools = stager.get();
   if (staged_while_asking)
