@@ -106,7 +106,7 @@ pass "SIGKILL to ctrdbg: '$cmd' (its child) gone in ${elapsed} ms"
 # ---- started with SIGCHLD ignored (a disposition that survives execve): the
 # command's status still comes back, and nothing waits forever ----
 t0=$(now)
-timeout 20 env --ignore-signal=CHLD "$CTRDBG" -T "$c" -- sh -c 'exit 7' </dev/null >/dev/null 2>"$TEST_TMP/stderr" && rc=0 || rc=$?
+timeout -k 5 20 env --ignore-signal=CHLD "$CTRDBG" -T "$c" -- sh -c 'exit 7' </dev/null >/dev/null 2>"$TEST_TMP/stderr" && rc=0 || rc=$?
 assert_status "$rc" 7 "ctrdbg started with SIGCHLD ignored ($(cat "$TEST_TMP/stderr"))"
 pass "started with SIGCHLD ignored: exit 7 passed through in $(ms_since "$t0") ms"
 
