@@ -61,18 +61,17 @@ std::string oci_config(const Spec& s) {
 
 // Two task roots (the second absent), runc's default root, all in a temp dir.
 struct FakeContainerd {
-  fs::path root = fs::temp_directory_path() / ("ctrdbg-unit-containerd-" + std::to_string(::getpid()));
+  unit::ScratchDir scratch{"containerd"};
+  fs::path root = scratch.path;
   ContainerdLayout layout;
   long pid = ::getpid();
   std::uint64_t start = own_start_time();
 
   FakeContainerd() {
-    fs::remove_all(root);
     fs::create_directories(root / "tasks");
     layout.task_roots = {(root / "tasks").string(), (root / "no-such-root").string()};
     layout.runc_root = (root / "runc").string();
   }
-  ~FakeContainerd() { fs::remove_all(root); }
 
   fs::path task_dir(const std::string& ns, const std::string& id) const { return root / "tasks" / ns / id; }
 

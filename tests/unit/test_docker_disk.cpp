@@ -7,6 +7,8 @@
 #include "ctrdbg/engines/docker_disk.hpp"
 #include "ctrdbg/error.hpp"
 
+#include "unit_helpers.hpp"
+
 using namespace ctrdbg;
 namespace fs = std::filesystem;
 
@@ -31,16 +33,15 @@ void write(const fs::path& p, const std::string& text) {
 
 // A data-root + runc root in a temp dir, for resolve_via_docker_disk.
 struct FakeDocker {
-  fs::path root = fs::temp_directory_path() / ("ctrdbg-unit-docker-" + std::to_string(::getpid()));
+  unit::ScratchDir scratch{"docker"};
+  fs::path root = scratch.path;
   DockerDiskLayout layout;
   FakeDocker() {
-    fs::remove_all(root);
     layout.data_root = (root / "data").string();
     layout.runc_root = (root / "runc").string();
     layout.task_root = (root / "tasks").string();
     fs::create_directories(root / "data/containers");
   }
-  ~FakeDocker() { fs::remove_all(root); }
   void add(const std::string& id, const std::string& name, bool running, long pid) {
     write(root / "data/containers" / id / "config.v2.json", config_v2(id, name, running, pid));
   }

@@ -92,17 +92,16 @@ const std::string kId = hex_id(0xabc);
 const std::string kHead = R"({"ID":")" + kId + R"(","Name":"/w","State":{"Running":true,"Pid":)";
 
 struct FakeDocker {
-  fs::path root = fs::temp_directory_path() / ("ctrdbg-unit-docker-fast-" + std::to_string(::getpid()));
+  unit::ScratchDir scratch{"docker-fast"};
+  fs::path root = scratch.path;
   DockerDiskLayout layout;
   FakeDocker() {
-    fs::remove_all(root);
     layout.data_root = (root / "data").string();
     layout.runc_root = (root / "runc").string();
     layout.task_root = (root / "tasks").string();
     fs::create_directories(root / "data/containers");
     fs::create_directories(root / "runc");
   }
-  ~FakeDocker() { fs::remove_all(root); }
   void add(const std::string& id, const std::string& name, bool running, long pid) {
     write_file(root / "data/containers" / id / "config.v2.json", config_v2(id, name, running, pid));
   }

@@ -21,6 +21,8 @@
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/image_store.hpp"
 
+#include "unit_helpers.hpp"
+
 using namespace ctrdbg;
 namespace fs = std::filesystem;
 
@@ -57,7 +59,8 @@ struct Image {
 // A data-root in a temp dir. Digests are made-up numbers: nothing here computes
 // or checks a SHA-256, which is the point (the chain is rebuilt by matching).
 struct FakeStore {
-  fs::path top = fs::temp_directory_path() / ("ctrdbg-unit-images-" + std::to_string(::getpid()));
+  unit::ScratchDir scratch{"images"};
+  fs::path top = scratch.path;
   fs::path data = top / "docker";
   fs::path store = data / "image/overlay2";
   fs::path layerdb = store / "layerdb/sha256";
@@ -65,13 +68,11 @@ struct FakeStore {
   ImageRepositories repos;
 
   FakeStore() {
-    fs::remove_all(top);
     fs::create_directories(store / "imagedb/content/sha256");
     fs::create_directories(layerdb);
     fs::create_directories(data / "overlay2");
     write_repositories();
   }
-  ~FakeStore() { fs::remove_all(top); }
   FakeStore(const FakeStore&) = delete;
   FakeStore& operator=(const FakeStore&) = delete;
 

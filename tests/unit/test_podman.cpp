@@ -29,13 +29,13 @@ const std::string kCrunId(64, 'c');
 
 // A store with two containers, "web" (runc) and "db" (crun), both "running" as this process.
 struct FakePodman {
-  fs::path root = fs::temp_directory_path() / ("ctrdbg-unit-podman-" + std::to_string(::getpid()));
+  unit::ScratchDir scratch{"podman"};
+  fs::path root = scratch.path;
   PodmanLayout layout;
   long pid = ::getpid();
   std::uint64_t start = own_start_time();
 
   FakePodman() {
-    fs::remove_all(root);
     layout.graph_root = (root / "graph").string();
     layout.run_root = (root / "run").string();
     layout.runc_root = (root / "runc").string();
@@ -53,7 +53,6 @@ struct FakePodman {
                    R"(,"init_process_start":)" + std::to_string(start) + "}");
     crun_status(pid, start);
   }
-  ~FakePodman() { fs::remove_all(root); }
 
   void crun_status(long p, std::uint64_t s) const {
     write_file(root / "crun" / kCrunId / "status",

@@ -13,6 +13,7 @@
 
 #include "ctrdbg/fd.hpp"
 #include "ctrdbg/toolset.hpp"
+#include "unit_helpers.hpp"
 
 using ctrdbg::applet_links;
 using ctrdbg::Fd;
@@ -23,18 +24,16 @@ namespace {
 
 // A directory with an empty "busybox", removed on destruction.
 struct BinDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("ctrdbg-unit-bin-" + std::to_string(::getpid()));
+  unit::ScratchDir scratch{"bin"};
+  const std::filesystem::path& path = scratch.path;
   Fd fd;
   BinDir() {
-    std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
     fd.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     REQUIRE(fd);
     Fd f(::openat(fd.get(), "busybox", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
     REQUIRE(f);
   }
-  ~BinDir() { std::filesystem::remove_all(path); }
   ino_t inode(const std::string& name) const {
     struct stat st{};
     return ::fstatat(fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_ino : 0;

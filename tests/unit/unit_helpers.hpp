@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -16,6 +17,19 @@
 #include "ctrdbg/procfs.hpp"
 
 namespace unit {
+
+// A directory of this test process's own, ctrdbg-unit-NAME-PID under the temp dir:
+// whatever an earlier run left there is removed first, and it goes with the fixture.
+struct ScratchDir {
+  std::filesystem::path path;
+  explicit ScratchDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / ("ctrdbg-unit-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path); }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+};
 
 // Writes `text` to `p`, making its directories.
 inline void write_file(const std::filesystem::path& p, const std::string& text) {
