@@ -252,7 +252,7 @@ CTRDBG_ON_COMMAND_STACK int command_entry(void* arg) {
     Fd bin(::open(bin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     const char* name = nullptr;
     if (!bin) failed_errno("open the toolset's bin directory");
-    if (link_applets_from_back(bin.get(), *ctx.links, &name) < 0) {
+    if (link_applets(bin.get(), *ctx.links, LinkFrom::back, &name) < 0) {
       step_fail(&f, "link applet", name, errno);
       failed();
     }

@@ -276,11 +276,15 @@ std::vector<std::string> applet_links(const Toolset& tools) {
   return names;
 }
 
-int link_applets_from_back(int bin_dir, const std::vector<std::string>& names, const char** failed_name) {
-  for (size_t i = names.size(); i-- > 0;) {
-    if (::linkat(bin_dir, "busybox", bin_dir, names[i].c_str(), 0) == 0) continue;
-    if (errno == EEXIST) return 0;  // met the front end
-    *failed_name = names[i].c_str();
+int link_applets(int bin_dir, const std::vector<std::string>& names, LinkFrom from, const char** failed_name) {
+  // Hard links, as `busybox --install` makes them: a name costs a directory entry,
+  // where a symlink costs an inode too, made now and evicted when the session ends
+  // (both on the start-up path of every session).
+  for (size_t k = 0; k < names.size(); ++k) {
+    const std::string& name = names[from == LinkFrom::front ? k : names.size() - 1 - k];
+    if (::linkat(bin_dir, "busybox", bin_dir, name.c_str(), 0) == 0) continue;
+    if (errno == EEXIST) return 0;  // met the other end
+    *failed_name = name.c_str();
     return -1;
   }
   return 0;
@@ -290,14 +294,8 @@ void StagedToolset::fill() {
   const int bin = mount.bin.get();
   write_tool(mount.busybox.get(), info.busybox);
   mount.busybox.reset();
-  // Hard links, as `busybox --install` makes them: a name costs a directory entry,
-  // where a symlink costs an inode too, made now and evicted when the session ends
-  // (both on the start-up path of every session).
-  for (const auto& name : links) {
-    if (::linkat(bin, "busybox", bin, name.c_str(), 0) == 0) continue;
-    if (errno == EEXIST) break;  // met the helper's end
-    fail_errno("staging toolset: link applet {}", name);
-  }
+  const char* failed = nullptr;
+  if (link_applets(bin, links, LinkFrom::front, &failed) < 0) fail_errno("staging toolset: link applet {}", failed);
   for (const auto& extra : info.extras) copy_tool(bin, extra);
   // The copies are made: drop the host files.
   info.busybox.file.reset();

@@ -79,15 +79,17 @@ std::vector<std::string> applet_links(const Toolset& tools);
 // Two processes make the links side by side, one from each end of `names`:
 // ctrdbg from the front (in fill()), the session's helper from the back (once it
 // has built the session root and while ctrdbg still copies). Each stops at its
-// first EEXIST: the other has passed that point, so every name is linked. The
-// back end returns 0, or -1 with errno (no exceptions: it runs after fork()).
-int link_applets_from_back(int bin_dir, const std::vector<std::string>& names, const char** failed_name);
+// first EEXIST: the other has passed that point, so every name is linked. Returns
+// 0, or -1 with errno and *failed_name set (no exceptions: the helper runs it
+// after fork()).
+enum class LinkFrom { front, back };
+int link_applets(int bin_dir, const std::vector<std::string>& names, LinkFrom from, const char** failed_name);
 
 // Adds <dir>/rc, which sets a prompt that names the container.
 void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name);
 
 // A toolset found and verified, its tmpfs made but not yet filled. fill() writes
-// busybox, links applets from the front of `links` (see link_applets_from_back),
+// busybox, links applets from the front of `links` (see link_applets),
 // copies the extras, then closes the host files and the bin directory: after it,
 // the only fd left is `root`, the detached mount.
 struct StagedToolset {

@@ -17,7 +17,8 @@
 
 using ctrdbg::applet_links;
 using ctrdbg::Fd;
-using ctrdbg::link_applets_from_back;
+using ctrdbg::link_applets;
+using ctrdbg::LinkFrom;
 using ctrdbg::Toolset;
 
 namespace {
@@ -65,7 +66,7 @@ TEST_CASE("two-ended linking: wherever the front stops, the back links the rest 
     for (int i = 0; i < front; ++i)
       REQUIRE(::linkat(dir.fd.get(), "busybox", dir.fd.get(), all[i].c_str(), 0) == 0);
     const char* failed = nullptr;
-    CHECK(link_applets_from_back(dir.fd.get(), all, &failed) == 0);
+    CHECK(link_applets(dir.fd.get(), all, LinkFrom::back, &failed) == 0);
     CHECK(failed == nullptr);
     const ino_t busybox = dir.inode("busybox");
     for (const auto& n : all) CHECK(dir.inode(n) == busybox);
@@ -76,7 +77,7 @@ TEST_CASE("two-ended linking: a failure other than EEXIST names the applet") {
   BinDir dir;
   std::vector<std::string> bad = {"ok", "no/such/dir"};
   const char* failed = nullptr;
-  CHECK(link_applets_from_back(dir.fd.get(), bad, &failed) == -1);
+  CHECK(link_applets(dir.fd.get(), bad, LinkFrom::back, &failed) == -1);
   CHECK(errno == ENOENT);
   REQUIRE(failed != nullptr);
   CHECK(std::string(failed) == "no/such/dir");
