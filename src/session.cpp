@@ -14,6 +14,7 @@
 
 #include <cstring>
 
+#include "ctrdbg/cpus.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/namespaces.hpp"
 #include "ctrdbg/procfs.hpp"
@@ -455,13 +456,7 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   // cgroups.
   cpu_set_t cpus, elsewhere;
   const bool to_cgroups = plan.credentials && !plan.credentials->cgroups.empty();
-  bool spread = false;
-  if (!to_cgroups && ::sched_getaffinity(0, sizeof cpus, &cpus) == 0) {
-    elsewhere = cpus;
-    int here = ::sched_getcpu();
-    if (here >= 0 && here < CPU_SETSIZE) CPU_CLR(here, &elsewhere);
-    spread = CPU_COUNT(&elsewhere) > 0;
-  }
+  const bool spread = !to_cgroups && cpus_besides_this_one(&cpus, &elsewhere);
   ctx.cpus = spread ? &cpus : nullptr;
 
   std::fflush(nullptr);

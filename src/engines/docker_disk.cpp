@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ctrdbg/cpus.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/fd.hpp"
 #include "ctrdbg/procfs.hpp"
@@ -548,13 +549,8 @@ void for_each_parallel(size_t n, F&& work) {
   // A new thread starts on its creator's CPU and, on a small VM that packs tasks
   // onto few vCPUs, may stay there behind it: start it on another one (it ends with
   // its share of the work, so its CPU set matters to nothing else).
-  cpu_set_t elsewhere;
-  bool spread = ::sched_getaffinity(0, sizeof elsewhere, &elsewhere) == 0;
-  if (spread) {
-    int here = ::sched_getcpu();
-    if (here >= 0 && here < CPU_SETSIZE) CPU_CLR(here, &elsewhere);
-    spread = CPU_COUNT(&elsewhere) > 0;
-  }
+  cpu_set_t ours, elsewhere;
+  const bool spread = cpus_besides_this_one(&ours, &elsewhere);
   for (size_t t = 1; t < threads; ++t) {
     extra.emplace_back([&, t] {
       try {
