@@ -67,9 +67,9 @@ std::string format_json(const std::vector<Target>& targets, const std::vector<st
 std::vector<Target> list_running(const DockerDiskLayout& docker) {
   std::vector<Target> all = list_docker_disk(docker);
   for (auto& t : list_podman(PodmanLayout{})) all.push_back(std::move(t));
-  // Docker's own tasks (containerd namespace "moby") are already listed as docker.
-  for (auto& t : list_containerd_tasks(ContainerdLayout{}))
-    if (!t.name.starts_with("moby/")) all.push_back(std::move(t));
+  // Docker's own tasks (containerd namespace "moby") are already listed as docker:
+  // their task directories are not read a second time.
+  for (auto& t : list_containerd_tasks(ContainerdLayout{}, "moby")) all.push_back(std::move(t));
   std::sort(all.begin(), all.end(), [](const Target& a, const Target& b) {
     return std::tie(a.engine, a.name, a.id) < std::tie(b.engine, b.name, b.id);
   });

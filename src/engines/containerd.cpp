@@ -120,14 +120,15 @@ struct TaskRef {
   std::string ns_id() const { return ns + "/" + id; }
 };
 
-// Every task directory under the roots (namespace `only_ns` when given), plus what
-// was searched, for a "not found" message that says where ctrdbg looked.
+// Every task directory under the roots (namespace `only_ns` when given, never
+// namespace `except_ns`), plus what was searched, for a "not found" message that
+// says where ctrdbg looked.
 struct Scan {
   std::vector<TaskRef> tasks;
   std::vector<std::string> searched;
 };
 
-Scan scan_tasks(const ContainerdLayout& layout, const std::string& only_ns = "") {
+Scan scan_tasks(const ContainerdLayout& layout, const std::string& only_ns = "", std::string_view except_ns = {}) {
   Scan scan;
   for (const auto& root : layout.task_roots) {
     // The root itself is configuration (it may sit behind /var/run -> /run): followed.
@@ -146,6 +147,7 @@ Scan scan_tasks(const ContainerdLayout& layout, const std::string& only_ns = "")
           fmt::format("{} (namespaces: {})", root, namespaces.empty() ? "none" : join(namespaces)));
     }
     for (const auto& ns : namespaces) {
+      if (ns == except_ns) continue;
       Fd nsfd = open_dir_at(rootfd.get(), ns.c_str());
       if (!nsfd) continue;
       for (auto& id : identifier_subdirs(nsfd.get())) scan.tasks.push_back({root, ns, std::move(id)});
@@ -569,9 +571,9 @@ Target resolve_via_k8s(const std::string& text, const ContainerdLayout& layout) 
   return cri_target(std::move(chosen[live.front().first]), live.front().second);
 }
 
-std::vector<Target> list_containerd_tasks(const ContainerdLayout& layout) {
+std::vector<Target> list_containerd_tasks(const ContainerdLayout& layout, std::string_view except_ns) {
   std::vector<Target> out;
-  for (const auto& ref : scan_tasks(layout).tasks) {
+  for (const auto& ref : scan_tasks(layout, "", except_ns).tasks) {
     try {
       TaskFiles files = read_task(ref, layout);
       const std::string type = annotation(files.config, kAnnotationType);

@@ -463,3 +463,19 @@ TEST_CASE("list_containerd_tasks: running tasks only, pods by name, no sandboxes
   none.task_roots = {(d.root / "absent").string()};
   CHECK(list_containerd_tasks(none).empty());
 }
+
+TEST_CASE("list_containerd_tasks: a namespace left out (Docker's moby) by namespace, not by name") {
+  FakeContainerd d;
+  d.task("moby", "dockers");    // Docker's own task: listed as docker, not here
+  d.task("default", "web");
+  d.cri("sb1", "sandbox", "shop", "moby");  // a Kubernetes pod that happens to be named moby
+  d.cri("c1app", "container", "shop", "moby", "app", "sb1");
+
+  std::vector<Target> all = list_containerd_tasks(d.layout, "moby");
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].name == "default/web");
+  CHECK(all[1].engine == "k8s");
+  CHECK(all[1].name == "moby/app");
+  // Without the exception the moby task is there.
+  CHECK(list_containerd_tasks(d.layout).size() == 3);
+}

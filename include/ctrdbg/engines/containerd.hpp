@@ -51,9 +51,10 @@ std::optional<Target> find_via_containerd(const std::string& ns_and_id, const Co
 Target resolve_via_k8s(const std::string& ns_pod_container, const ContainerdLayout& layout);
 
 // Every task whose process is alive and checks out, sorted by name: engine "containerd"
-// (name "NS/ID") or "k8s" (name "POD/CONTAINER"); pod sandboxes are left out. Tasks that
-// cannot be read or are stale are skipped: one damaged directory must not hide the rest.
-std::vector<Target> list_containerd_tasks(const ContainerdLayout& layout);
+// (name "NS/ID") or "k8s" (name "POD/CONTAINER"); pod sandboxes are left out, and so is
+// namespace `except_ns` (not even read). Tasks that cannot be read or are stale are
+// skipped: one damaged directory must not hide the rest.
+std::vector<Target> list_containerd_tasks(const ContainerdLayout& layout, std::string_view except_ns = {});
 
 // ---- pure parsers (each throws Error saying what is wrong, without the file name) ----
 
