@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
+#include <string_view>
 #include <tuple>
 #include <cstdlib>
 
@@ -31,22 +33,39 @@ std::string format_uptime(std::uint64_t s) {
 }
 
 std::string format_table(const std::vector<Target>& targets, const std::vector<std::uint64_t>& uptimes) {
-  std::vector<std::array<std::string, 6>> rows{{"ENGINE", "ID", "NAME", "PID", "IMAGE", "UPTIME"}};
-  for (size_t i = 0; i < targets.size(); ++i) {
+  constexpr size_t kColumns = 6;
+  const std::array<std::string_view, kColumns> header{"ENGINE", "ID", "NAME", "PID", "IMAGE", "UPTIME"};
+  // Each row's cells, made once (the row is written as soon as the widths are known).
+  auto cells = [&](size_t i, auto&& emit) {
     const Target& t = targets[i];
-    rows.push_back({t.engine, t.short_id(), t.name, std::to_string(t.pid), t.image.empty() ? "-" : t.image,
-                    format_uptime(i < uptimes.size() ? uptimes[i] : 0)});
-  }
-  std::array<size_t, 6> width{};
-  for (const auto& r : rows)
-    for (size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    char pid[16];
+    const std::string id = t.short_id(), uptime = format_uptime(i < uptimes.size() ? uptimes[i] : 0);
+    emit(std::array<std::string_view, kColumns>{t.engine, id, t.name,
+                                                std::string_view(pid, fmt::format_to(pid, "{}", t.pid) - pid),
+                                                t.image.empty() ? "-" : t.image, uptime});
+  };
+  // Names, IDs and image references are ASCII: a column's width is its widest cell in bytes.
+  std::array<size_t, kColumns> width{};
+  auto measure = [&](const std::array<std::string_view, kColumns>& row) {
+    for (size_t c = 0; c < kColumns; ++c) width[c] = std::max(width[c], row[c].size());
+  };
+  measure(header);
+  for (size_t i = 0; i < targets.size(); ++i) cells(i, measure);
+  size_t line = width.back() + 1;  // the longest a line can be, with its newline
+  for (size_t c = 0; c + 1 < kColumns; ++c) line += width[c] + 2;
+
   std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t c = 0; c < r.size(); ++c)
-      line += c + 1 == r.size() ? r[c] : fmt::format("{:<{}}  ", r[c], width[c]);
-    out += line + "\n";
-  }
+  out.reserve((targets.size() + 1) * line);  // one allocation: no copies while it grows
+  auto write = [&](const std::array<std::string_view, kColumns>& row) {
+    for (size_t c = 0; c + 1 < kColumns; ++c) {
+      out += row[c];
+      out.append(width[c] - row[c].size() + 2, ' ');
+    }
+    out += row.back();
+    out += '\n';
+  };
+  write(header);
+  for (size_t i = 0; i < targets.size(); ++i) cells(i, write);
   return out;
 }
 
@@ -66,10 +85,13 @@ std::string format_json(const std::vector<Target>& targets, const std::vector<st
 
 std::vector<Target> list_running(const DockerDiskLayout& docker) {
   std::vector<Target> all = list_docker_disk(docker);
-  for (auto& t : list_podman(PodmanLayout{})) all.push_back(std::move(t));
+  std::vector<Target> podman = list_podman(PodmanLayout{});
   // Docker's own tasks (containerd namespace "moby") are already listed as docker:
   // their task directories are not read a second time.
-  for (auto& t : list_containerd_tasks(ContainerdLayout{}, "moby")) all.push_back(std::move(t));
+  std::vector<Target> containerd = list_containerd_tasks(ContainerdLayout{}, "moby");
+  all.reserve(all.size() + podman.size() + containerd.size());  // one growth, not a doubling
+  std::move(podman.begin(), podman.end(), std::back_inserter(all));
+  std::move(containerd.begin(), containerd.end(), std::back_inserter(all));
   std::sort(all.begin(), all.end(), [](const Target& a, const Target& b) {
     return std::tie(a.engine, a.name, a.id) < std::tie(b.engine, b.name, b.id);
   });
