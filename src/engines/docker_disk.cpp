@@ -8,15 +8,19 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <exception>
 #include <memory>
+#include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "ctrdbg/batch_read.hpp"
 #include "ctrdbg/cpus.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/fd.hpp"
@@ -491,44 +495,145 @@ long parse_init_pid(std::string_view text) {
 
 namespace {
 
-// runc's state.json relative to dirfd: its head first, the whole file only when
-// the two fields are not in the head. nullopt (errno set) when it cannot be read.
-std::optional<RuncState> read_runc_state(int dirfd, const char* path, FileBuffer& buf) {
-  if (!buf.read(dirfd, path, kRuncHead)) return std::nullopt;
-  if (!buf.complete()) {
+// runc's state.json from its head (`complete`: the head is the whole file); the
+// whole file is read, by `reread`, only when the two fields are not in the head.
+// nullopt (errno set) when the whole file is needed and cannot be read.
+template <typename Reread>
+std::optional<RuncState> runc_state_from_head(std::string_view head, bool complete, Reread&& reread) {
+  if (!complete) {
     try {
-      return parse_runc_state(buf.view());
+      return parse_runc_state(head);
     } catch (const Error&) {
-      if (!buf.read(dirfd, path, kMaxStateFile)) return std::nullopt;
+      std::optional<std::string_view> whole = reread();
+      if (!whole) return std::nullopt;
+      return parse_runc_state(*whole);
     }
   }
-  return parse_runc_state(buf.view());
+  return parse_runc_state(head);
 }
 
-// One container of the listing, or nullopt when it is not running (or damaged).
-std::optional<Target> list_one(const std::string& id, int config_dir, int runc_dir, int proc_dir, FileBuffer& buf) {
-  try {
-    std::string path = id + "/config.v2.json";
-    if (!buf.read(config_dir, path.c_str(), kMaxStateFile)) return std::nullopt;
-    InspectResult r = parse_config_v2_brief(buf.view());
-    // Not running by dockerd's own account: runc's state is not even read.
-    if (!r.state.running || r.target.pid <= 0) return std::nullopt;
-    path = id + "/state.json";
-    auto rs = read_runc_state(runc_dir, path.c_str(), buf);
-    if (!rs || r.target.pid != rs->init_pid) return std::nullopt;
-    // Alive, and the same process runc started (not a recycled PID)?
-    char stat_path[32];
-    char* e = std::to_chars(stat_path, stat_path + 20, rs->init_pid).ptr;
-    std::memcpy(e, "/stat", 6);
-    if (!buf.read(proc_dir, stat_path, 1 << 16) || parse_stat_start_time(buf.view()) != rs->init_start)
-      return std::nullopt;
-    r.target.start_time = rs->init_start;
-    r.target.source = "docker on disk";
-    return std::move(r.target);
-  } catch (const Error&) {
-    return std::nullopt;  // a damaged or vanishing entry is not a listing error
-  }
+// runc's state.json relative to dirfd, its head first.
+std::optional<RuncState> read_runc_state(int dirfd, const char* path, FileBuffer& buf) {
+  if (!buf.read(dirfd, path, kRuncHead)) return std::nullopt;
+  return runc_state_from_head(buf.view(), buf.complete(), [&]() -> std::optional<std::string_view> {
+    if (!buf.read(dirfd, path, kMaxStateFile)) return std::nullopt;
+    return buf.view();
+  });
 }
+
+// ---- --list: containers a batch at a time ----
+//
+// Per batch, two rounds of reads (BatchReader: one system call each with
+// io_uring): every container's config.v2.json; then, for those dockerd's record
+// calls running, runc's state.json head and /proc/PID/stat. A file larger than
+// its slot is read again whole, on its own.
+constexpr unsigned kListBatch = 8;
+constexpr size_t kConfigSlot = 64u << 10;
+constexpr size_t kStatSlot = 4096;  // a stat line is well under 1 KiB (comm is at most 64 bytes)
+
+struct ListDirs {
+  int config = -1, runc = -1, proc = -1;
+};
+
+class ListWorker {
+ public:
+  explicit ListWorker(const ListDirs& dirs)
+      : dirs_(dirs),
+        reader_(2 * kListBatch),
+        config_(std::make_unique_for_overwrite<char[]>(kListBatch * kConfigSlot)),
+        runc_(std::make_unique_for_overwrite<char[]>(kListBatch * kRuncHead)),
+        stat_(std::make_unique_for_overwrite<char[]>(kListBatch * kStatSlot)) {}
+
+  // Containers ids[i] for i in [begin, end): running ones into out[i], flagged in running[i].
+  void run(const std::vector<std::string>& ids, size_t begin, size_t end, std::vector<Target>& out,
+           std::vector<char>& running) {
+    for (size_t b = begin; b < end; b += kListBatch) {
+      const size_t n = std::min<size_t>(kListBatch, end - b);
+      read_configs(ids, b, n);
+      check_runtime(ids, b, n, out, running);
+    }
+  }
+
+ private:
+  // dockerd's record: found_[k] when it calls the container running.
+  void read_configs(const std::vector<std::string>& ids, size_t b, size_t n) {
+    reqs_.clear();
+    for (size_t k = 0; k < n; ++k) {
+      path_[k] = ids[b + k] + "/config.v2.json";
+      reqs_.push_back({dirs_.config, path_[k].c_str(), {config_.get() + k * kConfigSlot, kConfigSlot}});
+    }
+    reader_.read(reqs_);
+    for (size_t k = 0; k < n; ++k) {
+      found_[k].reset();
+      const BatchReader::Request& q = reqs_[k];
+      if (q.result < 0) continue;
+      std::string_view text(q.buf.data(), static_cast<size_t>(q.result));
+      if (!q.complete()) {
+        if (!whole_.read(dirs_.config, q.path, kMaxStateFile)) continue;
+        text = whole_.view();
+      }
+      try {
+        InspectResult r = parse_config_v2_brief(text);
+        // Not running by dockerd's own account: runc's state is not even read.
+        if (r.state.running && r.target.pid > 0) found_[k] = std::move(r);
+      } catch (const Error&) {
+        // a damaged or vanishing entry is not a listing error
+      }
+    }
+  }
+
+  // runc's record and the live process must agree with dockerd's.
+  void check_runtime(const std::vector<std::string>& ids, size_t b, size_t n, std::vector<Target>& out,
+                     std::vector<char>& running) {
+    reqs_.clear();
+    for (size_t k = 0; k < n; ++k) {
+      if (!found_[k]) continue;
+      path_[k] = ids[b + k] + "/state.json";
+      reqs_.push_back({dirs_.runc, path_[k].c_str(), {runc_.get() + k * kRuncHead, kRuncHead}});
+      char* e = std::to_chars(stat_path_[k].data(), stat_path_[k].data() + 20, found_[k]->target.pid).ptr;
+      std::memcpy(e, "/stat", 6);
+      reqs_.push_back({dirs_.proc, stat_path_[k].data(), {stat_.get() + k * kStatSlot, kStatSlot}});
+    }
+    reader_.read(reqs_);
+    for (size_t k = 0, q = 0; k < n; ++k) {
+      if (!found_[k]) continue;
+      const BatchReader::Request& st = reqs_[q++];
+      const BatchReader::Request& stat = reqs_[q++];
+      try {
+        if (st.result < 0 || stat.result < 0) continue;
+        auto rs = runc_state_from_head({st.buf.data(), static_cast<size_t>(st.result)}, st.complete(),
+                                       [&]() -> std::optional<std::string_view> {
+                                         if (!whole_.read(dirs_.runc, st.path, kMaxStateFile)) return std::nullopt;
+                                         return whole_.view();
+                                       });
+        Target& t = found_[k]->target;
+        if (!rs || t.pid != rs->init_pid) continue;
+        // Alive, and the same process runc started (not a recycled PID)?
+        std::string_view line(stat.buf.data(), static_cast<size_t>(stat.result));
+        if (!stat.complete()) {
+          if (!whole_.read(dirs_.proc, stat.path, 1 << 16)) continue;
+          line = whole_.view();
+        }
+        if (parse_stat_start_time(line) != rs->init_start) continue;
+        t.start_time = rs->init_start;
+        t.source = "docker on disk";
+        out[b + k] = std::move(t);
+        running[b + k] = 1;
+      } catch (const Error&) {
+        // a damaged or vanishing entry is not a listing error
+      }
+    }
+  }
+
+  ListDirs dirs_;
+  BatchReader reader_;
+  FileBuffer whole_;  // a file larger than its slot
+  std::unique_ptr<char[]> config_, runc_, stat_;
+  std::array<std::string, kListBatch> path_;
+  std::array<std::array<char, 32>, kListBatch> stat_path_;
+  std::array<std::optional<InspectResult>, kListBatch> found_;
+  std::vector<BatchReader::Request> reqs_;
+};
 
 // Work split over this many threads once there are enough containers to pay for one.
 constexpr size_t kThreads = 2;
@@ -590,13 +695,9 @@ std::vector<Target> list_docker_disk(const DockerDiskLayout& layout) {
   // page fault (~15 us on a VM with shadow paging).
   out.resize(ids.size());
   std::vector<char> running(ids.size());
+  const ListDirs dirs{configs.get(), runc.fd(), proc.get()};
   for_each_parallel(ids.size(), [&](size_t begin, size_t end, size_t) {
-    FileBuffer buf;
-    for (size_t i = begin; i < end; ++i)
-      if (auto t = list_one(ids[i], configs.get(), runc.fd(), proc.get(), buf)) {
-        out[i] = std::move(*t);
-        running[i] = 1;
-      }
+    ListWorker(dirs).run(ids, begin, end, out, running);
   });
   size_t kept = 0;
   for (size_t i = 0; i < out.size(); ++i)

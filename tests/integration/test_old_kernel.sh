@@ -5,6 +5,7 @@
 #   close_range                     (< 5.9/5.11): fds marked close-on-exec at start-up
 #   ioctl TIOCGPTPEER               (< 4.13): the pty slave by name in the container's devpts
 #   fsopen / open_tree              (< 5.2): refused, naming the step
+#   io_uring_setup                  (< 5.19, or turned off): --list reads file by file
 source "$(dirname "$0")/../lib/common.sh"
 need_root
 need_docker
@@ -52,3 +53,13 @@ assert_eq "$rc" 125 "exit status without fsopen"
 assert_contains "$out" "fsopen" "error names the missing step"
 assert_eq "$(wc -l <<<"$out")" 1 "one-line error"
 pass "kernels without the new mount API are refused with the step named"
+
+# Without io_uring (older kernels, the io_uring_disabled sysctl, a seccomp policy)
+# --list reads its files one at a time: the same rows (the uptime column aside).
+rows() { awk '{print $1, $2, $3, $4, $5}'; }
+want=$("$CTRDBG" --list | rows)
+cid=$(docker inspect -f "{{.Id}}" "$name")
+assert_contains "$want" "docker ${cid:0:12} $name $pid" "--list row of the container"
+got=$("$CTRDBG_ENOSYS" io_uring_setup -- "$CTRDBG" --list 2>&1 | rows)
+assert_eq "$got" "$want" "--list without io_uring"
+pass "--list without io_uring: the same rows, read file by file"

@@ -6,7 +6,7 @@ set -euo pipefail
 
 ctrdbg_packages=(
   build-essential cmake pkg-config
-  libseccomp-dev libfmt-dev libcxxopts-dev nlohmann-json3-dev doctest-dev
+  libseccomp-dev liburing-dev libfmt-dev libcxxopts-dev nlohmann-json3-dev doctest-dev
   docker.io podman busybox-static bash-static
   tmux bsdutils util-linux procps hyperfine time
   groff-base man-db zsh bash-completion systemd python3
