@@ -521,14 +521,57 @@ std::optional<RuncState> read_runc_state(int dirfd, const char* path, FileBuffer
   });
 }
 
-// ---- --list: containers a batch at a time ----
+// ---- config.v2.json a batch at a time ----
 //
-// Per batch, two rounds of reads (BatchReader: one system call each with
-// io_uring): every container's config.v2.json; then, for those dockerd's record
-// calls running, runc's state.json head and /proc/PID/stat. A file larger than
-// its slot is read again whole, on its own.
-constexpr unsigned kListBatch = 8;
+// --list and the name search read every container's config.v2.json: a batch of
+// kBatch files in one round of a BatchReader (one system call with io_uring). A
+// file larger than its slot is read again whole, on its own.
+constexpr unsigned kBatch = 8;
 constexpr size_t kConfigSlot = 64u << 10;
+
+// The request's whole file: its buffer when that holds all of it, else read again
+// into `whole` (up to `limit`). nullopt when it cannot be opened or read.
+std::optional<std::string_view> full_text(const BatchReader::Request& q, FileBuffer& whole, size_t limit) {
+  if (q.result < 0) return std::nullopt;
+  if (q.complete()) return std::string_view(q.buf.data(), static_cast<size_t>(q.result));
+  if (!whole.read(q.dirfd, q.path, limit)) return std::nullopt;
+  return whole.view();
+}
+
+class ConfigReader {
+ public:
+  // `capacity`: requests per round of reader(), for a caller's own further rounds.
+  ConfigReader(int dirfd, unsigned capacity)
+      : dirfd_(dirfd), reader_(capacity), slots_(std::make_unique_for_overwrite<char[]>(kBatch * kConfigSlot)) {}
+
+  // The config.v2.json of ids[b + k] for k < n (n <= kBatch), then text(k).
+  void read(const std::vector<std::string>& ids, size_t b, size_t n) {
+    reqs_.clear();
+    for (size_t k = 0; k < n; ++k) {
+      path_[k] = ids[b + k] + "/config.v2.json";
+      reqs_.push_back({dirfd_, path_[k].c_str(), {slots_.get() + k * kConfigSlot, kConfigSlot}});
+    }
+    reader_.read(reqs_);
+  }
+  // Valid until the next text() or read().
+  std::optional<std::string_view> text(size_t k) { return full_text(reqs_[k], whole_, kMaxStateFile); }
+  const std::string& path(size_t k) const { return path_[k]; }
+  BatchReader& reader() { return reader_; }
+  FileBuffer& whole() { return whole_; }
+
+ private:
+  int dirfd_;
+  BatchReader reader_;
+  FileBuffer whole_;
+  std::unique_ptr<char[]> slots_;
+  std::array<std::string, kBatch> path_;
+  std::vector<BatchReader::Request> reqs_;
+};
+
+// ---- --list ----
+//
+// Per batch, two rounds: every container's config.v2.json; then, for those
+// dockerd's record calls running, runc's state.json head and /proc/PID/stat.
 constexpr size_t kStatSlot = 4096;  // a stat line is well under 1 KiB (comm is at most 64 bytes)
 
 struct ListDirs {
@@ -539,16 +582,15 @@ class ListWorker {
  public:
   explicit ListWorker(const ListDirs& dirs)
       : dirs_(dirs),
-        reader_(2 * kListBatch),
-        config_(std::make_unique_for_overwrite<char[]>(kListBatch * kConfigSlot)),
-        runc_(std::make_unique_for_overwrite<char[]>(kListBatch * kRuncHead)),
-        stat_(std::make_unique_for_overwrite<char[]>(kListBatch * kStatSlot)) {}
+        configs_(dirs.config, 2 * kBatch),
+        runc_(std::make_unique_for_overwrite<char[]>(kBatch * kRuncHead)),
+        stat_(std::make_unique_for_overwrite<char[]>(kBatch * kStatSlot)) {}
 
   // Containers ids[i] for i in [begin, end): running ones into out[i], flagged in running[i].
   void run(const std::vector<std::string>& ids, size_t begin, size_t end, std::vector<Target>& out,
            std::vector<char>& running) {
-    for (size_t b = begin; b < end; b += kListBatch) {
-      const size_t n = std::min<size_t>(kListBatch, end - b);
+    for (size_t b = begin; b < end; b += kBatch) {
+      const size_t n = std::min<size_t>(kBatch, end - b);
       read_configs(ids, b, n);
       check_runtime(ids, b, n, out, running);
     }
@@ -557,23 +599,13 @@ class ListWorker {
  private:
   // dockerd's record: found_[k] when it calls the container running.
   void read_configs(const std::vector<std::string>& ids, size_t b, size_t n) {
-    reqs_.clear();
-    for (size_t k = 0; k < n; ++k) {
-      path_[k] = ids[b + k] + "/config.v2.json";
-      reqs_.push_back({dirs_.config, path_[k].c_str(), {config_.get() + k * kConfigSlot, kConfigSlot}});
-    }
-    reader_.read(reqs_);
+    configs_.read(ids, b, n);
     for (size_t k = 0; k < n; ++k) {
       found_[k].reset();
-      const BatchReader::Request& q = reqs_[k];
-      if (q.result < 0) continue;
-      std::string_view text(q.buf.data(), static_cast<size_t>(q.result));
-      if (!q.complete()) {
-        if (!whole_.read(dirs_.config, q.path, kMaxStateFile)) continue;
-        text = whole_.view();
-      }
       try {
-        InspectResult r = parse_config_v2_brief(text);
+        auto text = configs_.text(k);
+        if (!text) continue;
+        InspectResult r = parse_config_v2_brief(*text);
         // Not running by dockerd's own account: runc's state is not even read.
         if (r.state.running && r.target.pid > 0) found_[k] = std::move(r);
       } catch (const Error&) {
@@ -588,33 +620,27 @@ class ListWorker {
     reqs_.clear();
     for (size_t k = 0; k < n; ++k) {
       if (!found_[k]) continue;
-      path_[k] = ids[b + k] + "/state.json";
-      reqs_.push_back({dirs_.runc, path_[k].c_str(), {runc_.get() + k * kRuncHead, kRuncHead}});
+      runc_path_[k] = ids[b + k] + "/state.json";
+      reqs_.push_back({dirs_.runc, runc_path_[k].c_str(), {runc_.get() + k * kRuncHead, kRuncHead}});
       char* e = std::to_chars(stat_path_[k].data(), stat_path_[k].data() + 20, found_[k]->target.pid).ptr;
       std::memcpy(e, "/stat", 6);
       reqs_.push_back({dirs_.proc, stat_path_[k].data(), {stat_.get() + k * kStatSlot, kStatSlot}});
     }
-    reader_.read(reqs_);
+    configs_.reader().read(reqs_);
+    FileBuffer& whole = configs_.whole();
     for (size_t k = 0, q = 0; k < n; ++k) {
       if (!found_[k]) continue;
       const BatchReader::Request& st = reqs_[q++];
       const BatchReader::Request& stat = reqs_[q++];
       try {
-        if (st.result < 0 || stat.result < 0) continue;
+        if (st.result < 0) continue;
         auto rs = runc_state_from_head({st.buf.data(), static_cast<size_t>(st.result)}, st.complete(),
-                                       [&]() -> std::optional<std::string_view> {
-                                         if (!whole_.read(dirs_.runc, st.path, kMaxStateFile)) return std::nullopt;
-                                         return whole_.view();
-                                       });
+                                       [&] { return full_text(st, whole, kMaxStateFile); });
         Target& t = found_[k]->target;
         if (!rs || t.pid != rs->init_pid) continue;
         // Alive, and the same process runc started (not a recycled PID)?
-        std::string_view line(stat.buf.data(), static_cast<size_t>(stat.result));
-        if (!stat.complete()) {
-          if (!whole_.read(dirs_.proc, stat.path, 1 << 16)) continue;
-          line = whole_.view();
-        }
-        if (parse_stat_start_time(line) != rs->init_start) continue;
+        auto line = full_text(stat, whole, 1 << 16);
+        if (!line || parse_stat_start_time(*line) != rs->init_start) continue;
         t.start_time = rs->init_start;
         t.source = "docker on disk";
         out[b + k] = std::move(t);
@@ -626,12 +652,11 @@ class ListWorker {
   }
 
   ListDirs dirs_;
-  BatchReader reader_;
-  FileBuffer whole_;  // a file larger than its slot
-  std::unique_ptr<char[]> config_, runc_, stat_;
-  std::array<std::string, kListBatch> path_;
-  std::array<std::array<char, 32>, kListBatch> stat_path_;
-  std::array<std::optional<InspectResult>, kListBatch> found_;
+  ConfigReader configs_;
+  std::unique_ptr<char[]> runc_, stat_;
+  std::array<std::string, kBatch> runc_path_;
+  std::array<std::array<char, 32>, kBatch> stat_path_;
+  std::array<std::optional<InspectResult>, kBatch> found_;
   std::vector<BatchReader::Request> reqs_;
 };
 
@@ -734,24 +759,26 @@ Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout
     std::vector<std::optional<InspectResult>> matched(kThreads);
     std::vector<std::optional<Error>> failed(kThreads);
     for_each_parallel(ids.size(), [&](size_t begin, size_t end, size_t thread) {
-      FileBuffer buf;
-      std::string path;
-      for (size_t i = begin; i < end && i < first_match.load(std::memory_order_relaxed); ++i) {
-        path = ids[i] + "/config.v2.json";
-        if (!buf.read(dirfd, path.c_str(), kMaxStateFile)) continue;
-        std::string_view text = buf.view();
-        if (!::memmem(text.data(), text.size(), needle.data(), needle.size())) continue;
-        try {
-          InspectResult r = parse_config_v2(text);
-          if (r.target.name != target) continue;
-          matched[thread] = std::move(r);
-        } catch (const Error& e) {
-          failed[thread] = e.context(dir + "/" + path);  // a damaged candidate ends the search, as a match does
+      ConfigReader configs(dirfd, kBatch);
+      for (size_t b = begin; b < end && b < first_match.load(std::memory_order_relaxed); b += kBatch) {
+        const size_t n = std::min<size_t>(kBatch, end - b);
+        configs.read(ids, b, n);
+        for (size_t k = 0; k < n; ++k) {
+          auto text = configs.text(k);
+          if (!text || !::memmem(text->data(), text->size(), needle.data(), needle.size())) continue;
+          try {
+            InspectResult r = parse_config_v2(*text);
+            if (r.target.name != target) continue;
+            matched[thread] = std::move(r);
+          } catch (const Error& e) {
+            // a damaged candidate ends the search, as a match does
+            failed[thread] = e.context(dir + "/" + configs.path(k));
+          }
+          size_t seen = first_match.load();
+          while (b + k < seen && !first_match.compare_exchange_weak(seen, b + k)) {
+          }
+          return;
         }
-        size_t seen = first_match.load();
-        while (i < seen && !first_match.compare_exchange_weak(seen, i)) {
-        }
-        break;
       }
     });
     // Threads scan disjoint ranges in ascending order, so the lowest thread with a
