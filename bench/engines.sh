@@ -517,8 +517,9 @@ for r in floor:
       f"{ms(r['median'] - f1['median'])} |")
 w("")
 w(f"With the real container last, the name search opens and reads {nmax} `config.v2.json` files, "
-  f"as `cat` does in the second row (ctrdbg: eight files per io_uring submission, each an open, a "
-  "read and a close linked together, on two threads once there are 128 or more; only files whose "
+  f"as `cat` does in the second row (ctrdbg: from 64 containers on, eight files per io_uring "
+  "submission, each an open, a read and a close linked together, on two threads once there are 128 "
+  "or more; only files whose "
   "bytes hold `\"Name\":\"/NAME\"` are parsed, and the full parse decides).")
 w("")
 
@@ -531,9 +532,10 @@ w(f"`hyperfine -N --warmup 3 --runs {E['E_RUNS']} 'env CTRDBG_CONFIG=… ctrdbg 
   f"({int(E['E_CONFIG_BYTES']) / 1024:.1f} KiB; parsed with nlohmann's SAX interface, without building a "
   "tree), then, when dockerd's record says it runs, the first 4 KiB of runc's `state.json` "
   f"({int(E['E_RUNC_BYTES']) / 1024:.1f} KiB each here; parsing stops once `init_process_pid` and "
-  "`init_process_start` are read) and `/proc/PID/stat`; the files of eight containers are read "
-  "with two io_uring submissions (the config files, then the runtime's state and the process's "
-  "stat), on two threads once there are 128 or more containers. Every fake counts as running.")
+  "`init_process_start` are read) and `/proc/PID/stat`; from 64 containers on, the files of "
+  "eight containers are read with two io_uring submissions (the config files, then the runtime's "
+  "state and the process's stat), on two threads once there are 128 or more containers. Every fake "
+  "counts as running.")
 w("")
 w("| N containers | median (ms) | mean ± σ (ms) | min (ms) |")
 w("|---|---|---|---|")

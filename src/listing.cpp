@@ -35,7 +35,7 @@ std::string format_uptime(std::uint64_t s) {
 std::string format_table(const std::vector<Target>& targets, const std::vector<std::uint64_t>& uptimes) {
   constexpr size_t kColumns = 6;
   const std::array<std::string_view, kColumns> header{"ENGINE", "ID", "NAME", "PID", "IMAGE", "UPTIME"};
-  // Each row's cells, made once (the row is written as soon as the widths are known).
+  // Row i's cells, handed to `emit`: once to measure the columns, once to write them.
   auto cells = [&](size_t i, auto&& emit) {
     const Target& t = targets[i];
     char pid[16];

@@ -2,7 +2,8 @@
 //
 // --list reads three small files per container (config.v2.json, runc's
 // state.json, /proc/PID/stat): at 2,000 containers that is 18,000 openat, read
-// and close calls, and on a VM every system call pays for a trap. A BatchReader
+// and close calls, and on a VM every system call pays for a trap. (Setting a ring
+// up costs ~0.2 ms; callers use one from about 64 containers on.) A BatchReader
 // hands a batch of files to the kernel at once through io_uring: per file an
 // open into a fixed-file slot, a read into the caller's buffer and a close of
 // the slot, linked in that order, the whole batch in one io_uring_enter.

@@ -529,6 +529,11 @@ std::optional<RuncState> read_runc_state(int dirfd, const char* path, FileBuffer
 constexpr unsigned kBatch = 8;
 constexpr size_t kConfigSlot = 64u << 10;
 
+// Setting up an io_uring (io_uring_setup, mapping its rings, registering the slots)
+// costs ~0.2 ms here: one reader's files are worth a ring from about 64 containers
+// on (measured: 64 one by one 5.38 ms vs 5.58 ms with a ring; 2 x 64: 6.56 vs 6.30 ms).
+bool use_ring(size_t containers) { return containers >= 64; }
+
 // The request's whole file: its buffer when that holds all of it, else read again
 // into `whole` (up to `limit`). nullopt when it cannot be opened or read.
 std::optional<std::string_view> full_text(const BatchReader::Request& q, FileBuffer& whole, size_t limit) {
@@ -540,9 +545,12 @@ std::optional<std::string_view> full_text(const BatchReader::Request& q, FileBuf
 
 class ConfigReader {
  public:
-  // `capacity`: requests per round of reader(), for a caller's own further rounds.
-  ConfigReader(int dirfd, unsigned capacity)
-      : dirfd_(dirfd), reader_(capacity), slots_(std::make_unique_for_overwrite<char[]>(kBatch * kConfigSlot)) {}
+  // `capacity`: requests per round of reader(), for a caller's own further rounds;
+  // `files`: how many files this reader will read (see use_ring()).
+  ConfigReader(int dirfd, unsigned capacity, size_t files)
+      : dirfd_(dirfd),
+        reader_(capacity, use_ring(files)),
+        slots_(std::make_unique_for_overwrite<char[]>(kBatch * kConfigSlot)) {}
 
   // The config.v2.json of ids[b + k] for k < n (n <= kBatch), then text(k).
   void read(const std::vector<std::string>& ids, size_t b, size_t n) {
@@ -580,9 +588,9 @@ struct ListDirs {
 
 class ListWorker {
  public:
-  explicit ListWorker(const ListDirs& dirs)
+  ListWorker(const ListDirs& dirs, size_t containers)
       : dirs_(dirs),
-        configs_(dirs.config, 2 * kBatch),
+        configs_(dirs.config, 2 * kBatch, containers),
         runc_(std::make_unique_for_overwrite<char[]>(kBatch * kRuncHead)),
         stat_(std::make_unique_for_overwrite<char[]>(kBatch * kStatSlot)) {}
 
@@ -722,7 +730,7 @@ std::vector<Target> list_docker_disk(const DockerDiskLayout& layout) {
   std::vector<char> running(ids.size());
   const ListDirs dirs{configs.get(), runc.fd(), proc.get()};
   for_each_parallel(ids.size(), [&](size_t begin, size_t end, size_t) {
-    ListWorker(dirs).run(ids, begin, end, out, running);
+    ListWorker(dirs, end - begin).run(ids, begin, end, out, running);
   });
   size_t kept = 0;
   for (size_t i = 0; i < out.size(); ++i)
@@ -759,7 +767,7 @@ Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout
     std::vector<std::optional<InspectResult>> matched(kThreads);
     std::vector<std::optional<Error>> failed(kThreads);
     for_each_parallel(ids.size(), [&](size_t begin, size_t end, size_t thread) {
-      ConfigReader configs(dirfd, kBatch);
+      ConfigReader configs(dirfd, kBatch, end - begin);
       for (size_t b = begin; b < end && b < first_match.load(std::memory_order_relaxed); b += kBatch) {
         const size_t n = std::min<size_t>(kBatch, end - b);
         configs.read(ids, b, n);

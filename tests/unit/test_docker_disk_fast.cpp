@@ -476,26 +476,30 @@ TEST_CASE("list_docker_disk: running containers whose runtime and live process a
 }
 
 TEST_CASE("list_docker_disk and the name search: a config.v2.json larger than one read's slot") {
-  FakeDocker d;
-  const long pid = ::getpid();
-  const std::uint64_t start = own_start_time();
-  // 200 KiB of labels before "Name": more than the first read takes (64 KiB).
-  std::string big = config_v2(hex_id(7), "big-one", true, pid);
-  const std::string note = R"("note":)";
-  REQUIRE(big.find(note) != std::string::npos);
-  big.replace(big.find(note), note.size(), R"("pad":")" + std::string(200 << 10, 'p') + R"(",)" + note);
-  d.config(hex_id(7), big);
-  d.runc(hex_id(7), pid, start);
-  for (unsigned i = 0; i < 20; ++i) {  // batches around it
-    d.add(hex_id(100 + i), "small-" + std::to_string(i), true, pid);
-    d.runc(hex_id(100 + i), pid, start);
+  // With 20 others the files are read one by one; with 100, through io_uring (64 or more).
+  for (unsigned others : {20u, 100u}) {
+    CAPTURE(others);
+    FakeDocker d;
+    const long pid = ::getpid();
+    const std::uint64_t start = own_start_time();
+    // 200 KiB of labels before "Name": more than the first read takes (64 KiB).
+    std::string big = config_v2(hex_id(7), "big-one", true, pid);
+    const std::string note = R"("note":)";
+    REQUIRE(big.find(note) != std::string::npos);
+    big.replace(big.find(note), note.size(), R"("pad":")" + std::string(200 << 10, 'p') + R"(",)" + note);
+    d.config(hex_id(7), big);
+    d.runc(hex_id(7), pid, start);
+    for (unsigned i = 0; i < others; ++i) {
+      d.add(hex_id(100 + i), "small-" + std::to_string(i), true, pid);
+      d.runc(hex_id(100 + i), pid, start);
+    }
+    std::vector<Target> listed = list_docker_disk(d.layout);
+    CHECK(listed.size() == others + 1);
+    auto it = std::find_if(listed.begin(), listed.end(), [](const Target& t) { return t.name == "big-one"; });
+    REQUIRE(it != listed.end());
+    CHECK(it->image == "busybox:latest");
+    CHECK(it->start_time == start);
+    CHECK(resolve_via_docker_disk("big-one", d.layout).id == hex_id(7));
+    CHECK(resolve_via_docker_disk("small-13", d.layout).id == hex_id(113));
   }
-  std::vector<Target> listed = list_docker_disk(d.layout);
-  CHECK(listed.size() == 21);
-  auto it = std::find_if(listed.begin(), listed.end(), [](const Target& t) { return t.name == "big-one"; });
-  REQUIRE(it != listed.end());
-  CHECK(it->image == "busybox:latest");
-  CHECK(it->start_time == start);
-  CHECK(resolve_via_docker_disk("big-one", d.layout).id == hex_id(7));
-  CHECK(resolve_via_docker_disk("small-13", d.layout).id == hex_id(113));
 }
