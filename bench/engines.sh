@@ -238,13 +238,26 @@ for n in "${SIZES[@]}"; do
   [ "$rows" = "$n" ] || die "--list with $n synthetic containers printed $rows docker rows"
 done
 
+# One hyperfine run per size, with CTRDBG_CONFIG in hyperfine's own environment:
+# timing `env CTRDBG_CONFIG=… ctrdbg` would add env(1)'s start-up (a dynamically
+# linked program that loads locales: ~3 ms here) to every sample.
+per_size() {  # out.json warmup command-args... (the size is $n in them, expanded per size)
+  local out=$1 warmup=$2 n
+  shift 2
+  local parts=()
+  for n in "${SIZES[@]}"; do
+    CTRDBG_CONFIG=$SYN/n$n.json hyperfine -N --warmup "$warmup" --runs "$RUNS" \
+      --export-json "$WORK/part_$n.json" -n "$n" "$*" >&2
+    parts+=("$WORK/part_$n.json")
+  done
+  python3 -c 'import json, sys
+print(json.dumps({"results": [r for p in sys.argv[1:] for r in json.load(open(p))["results"]]}))' \
+    "${parts[@]}" >"$out"
+}
+
 # ---- 1. resolution by name ----
 log "1/4 resolution from disk: hyperfine -N, $RUNS runs x ${#SIZES[@]} sizes"
-args=()
-for n in "${SIZES[@]}"; do
-  args+=(-n "$n" "env CTRDBG_CONFIG=$SYN/n$n.json $Q_CTRDBG --engine disk $NAME -- true")
-done
-hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/resolve.json" "${args[@]}" >&2
+per_size "$WORK/resolve.json" 5 "$Q_CTRDBG --engine disk $NAME -- true"
 
 log "1/4 resolution step alone: ctrdbg -v, $RUNS samples x ${#SIZES[@]} sizes, interleaved"
 : >"$WORK/resolve_v.tsv"
@@ -279,11 +292,7 @@ hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/floor.json" \
 
 # ---- 2. --list ----
 log "2/4 ctrdbg --list: hyperfine -N, $RUNS runs x ${#SIZES[@]} sizes"
-args=()
-for n in "${SIZES[@]}"; do
-  args+=(-n "$n" "env CTRDBG_CONFIG=$SYN/n$n.json $Q_CTRDBG --list")
-done
-hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$WORK/list.json" "${args[@]}" >&2
+per_size "$WORK/list.json" 3 "$Q_CTRDBG --list"
 CTRDBG_CONFIG=$SYN/n$MAXN.json "$CTRDBG" --list >"$WORK/list_max.txt"
 LIST_ROWS=$(awk 'NR > 1' "$WORK/list_max.txt" | wc -l)
 LIST_DOCKER_ROWS=$(awk 'NR > 1 && $1 == "docker"' "$WORK/list_max.txt" | wc -l)
@@ -473,8 +482,8 @@ w("Synthetic Docker state (on " + E["E_FS"] + ", like `/var/lib/docker`): the re
   "start time. The real container is placed last in directory (readdir) order where possible, "
   "so the name search reads every `config.v2.json` before it finds it (column *position*). "
   "`CTRDBG_CONFIG` names the synthetic `data_root`/`exec_root`. Whole session: "
-  f"`hyperfine -N --warmup 5 --runs {E['E_RUNS']} 'env CTRDBG_CONFIG=… ctrdbg --engine disk "
-  f"{E['E_NAME']} -- true'`. Resolution step alone: `docker on disk answered in X ms` from "
+  f"`CTRDBG_CONFIG=… hyperfine -N --warmup 5 --runs {E['E_RUNS']} 'ctrdbg --engine disk "
+  f"{E['E_NAME']} -- true'`, one hyperfine run per N. Resolution step alone: `docker on disk answered in X ms` from "
   f"`ctrdbg -v`, {E['E_RUNS']} samples per N, sizes interleaved. N = 1 is the baseline "
   "(the real container alone).")
 w("")
@@ -527,7 +536,7 @@ w("")
 lst = load("list.json")
 w(f"### 4.2 `ctrdbg --list` over the same synthetic states")
 w("")
-w(f"`hyperfine -N --warmup 3 --runs {E['E_RUNS']} 'env CTRDBG_CONFIG=… ctrdbg --list'` (output to "
+w(f"`CTRDBG_CONFIG=… hyperfine -N --warmup 3 --runs {E['E_RUNS']} 'ctrdbg --list'`, one hyperfine run per N (output to "
   "/dev/null). For each runc state directory entry, `--list` reads the container's `config.v2.json` "
   f"({int(E['E_CONFIG_BYTES']) / 1024:.1f} KiB; parsed with nlohmann's SAX interface, without building a "
   "tree), then, when dockerd's record says it runs, the first 4 KiB of runc's `state.json` "
