@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "ctrdbg/fd.hpp"
