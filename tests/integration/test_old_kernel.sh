@@ -56,10 +56,27 @@ pass "kernels without the new mount API are refused with the step named"
 
 # Without io_uring (older kernels, the io_uring_disabled sysctl, a seccomp policy)
 # --list reads its files one at a time: the same rows (the uptime column aside).
-rows() { awk '{print $1, $2, $3, $4, $5}'; }
-want=$("$CTRDBG" --list | rows)
-cid=$(docker inspect -f "{{.Id}}" "$name")
-assert_contains "$want" "docker ${cid:0:12} $name $pid" "--list row of the container"
-got=$("$CTRDBG_ENOSYS" io_uring_setup -- "$CTRDBG" --list 2>&1 | rows)
+# The ring is only set up for 64 containers or more, so the listing runs over a
+# synthetic Docker state: 70 copies of this container's config.v2.json and runc
+# state.json under new IDs, all naming its live init process.
+id=$(docker inspect -f '{{.Id}}' "$name")
+data_root=$(docker info -f '{{.DockerRootDir}}')
+runc_state=/run/docker/runtime-runc/moby/$id/state.json
+[ -f "$runc_state" ] || fail "no runc state at $runc_state"
+syn=$TEST_TMP/synthetic
+mkdir -p "$syn/data/containers" "$syn/exec/runtime-runc/moby"
+for i in $(seq 1 70); do
+  fake=$(printf '%064x' "$i")
+  mkdir "$syn/data/containers/$fake" "$syn/exec/runtime-runc/moby/$fake"
+  sed "s/$id/$fake/g; s|\"Name\":\"/$name\"|\"Name\":\"/synthetic-$i\"|" \
+    "$data_root/containers/$id/config.v2.json" >"$syn/data/containers/$fake/config.v2.json"
+  sed "s/$id/$fake/g" "$runc_state" >"$syn/exec/runtime-runc/moby/$fake/state.json"
+done
+printf '{"docker": {"data_root": "%s", "exec_root": "%s"}}\n' "$syn/data" "$syn/exec" >"$syn/config.json"
+rows() { awk '$1 == "docker" {print $1, $2, $3, $4, $5}'; }
+want=$(CTRDBG_CONFIG=$syn/config.json "$CTRDBG" --list | rows)
+assert_eq "$(wc -l <<<"$want")" 70 "docker rows listed from the synthetic state"
+assert_contains "$want" "docker 000000000000 synthetic-70 $pid" "--list row of a synthetic copy"
+got=$(CTRDBG_CONFIG=$syn/config.json "$CTRDBG_ENOSYS" io_uring_setup -- "$CTRDBG" --list | rows)
 assert_eq "$got" "$want" "--list without io_uring"
-pass "--list without io_uring: the same rows, read file by file"
+pass "--list of 70 containers without io_uring: the same rows, read file by file"
