@@ -227,14 +227,18 @@ void write_tool(int out, const ToolFile& tool) {
 }
 
 void copy_tool(int bin_dir, const ToolFile& tool) {
-  // An extra tool may take an applet's name (a real `ps` over busybox's): that
-  // name is not linked (applet_links). One named busybox replaces the name only.
-  if (::unlinkat(bin_dir, tool.name.c_str(), 0) < 0 && errno != ENOENT)
-    fail_errno("staging toolset: replace {}", tool.name);
-  Fd out(::openat(bin_dir, tool.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
+  // An extra tool may take an applet's name (a real `ps` over busybox's: that name
+  // is not linked, see applet_links) or busybox's own. It is written under a name
+  // no tool can have ('~' is not in plausible_applet_name) and renamed over its
+  // own: the session's helper may still be linking applets to "busybox" (see
+  // link_applets), and must never find that name missing.
+  const std::string staging = tool.name + "~";
+  Fd out(::openat(bin_dir, staging.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
   if (!out) fail_errno("staging toolset: create {}", tool.name);
   write_tool(out.get(), tool);
   if (::fchmod(out.get(), 0755) < 0) fail_errno("staging toolset: chmod {}", tool.name);
+  if (::renameat(bin_dir, staging.c_str(), bin_dir, tool.name.c_str()) < 0)
+    fail_errno("staging toolset: replace {}", tool.name);
 }
 
 }  // namespace
