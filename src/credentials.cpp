@@ -114,6 +114,15 @@ Credentials prepare_credentials(const Target& target, pid_t pid, const Credentia
   return c;
 }
 
+int apply_credentials(const Credentials& c, StepFailure* f) {
+  switch (c.mode) {
+    case Credentials::Mode::host_root: return 0;
+    case Credentials::Mode::user_only: return apply_user_only(c.profile, f);
+    case Credentials::Mode::container: return apply_security(c.profile, f);
+  }
+  return 0;
+}
+
 std::string Credentials::describe() const {
   if (mode == Mode::host_root) return "host root";
   std::string groups;

@@ -169,7 +169,7 @@ bool parent_alive(const ChildContext& ctx, pid_t expected_ppid) {
     ::close(pty_master);
   }
   const Credentials* creds = ctx.plan->credentials;
-  const bool switching = creds && creds->mode != Credentials::Mode::host_root;
+  const bool switching = creds && creds->changes_identity();
   // The session's own pty belongs to the user the command runs as (runc's
   // fixStdioPermissions); the operator's stdio without a pty is never touched.
   if (switching && ctx.plan->tty && fix_tty_owner(0, creds->profile.uid, &f) < 0)
@@ -186,9 +186,7 @@ bool parent_alive(const ChildContext& ctx, pid_t expected_ppid) {
   // Last before execve, in runc's order: the user (-u), or everything the container's
   // processes are held to (--as-container): rlimits, no_new_privs, seccomp, user, caps.
   if (switching) {
-    int r = creds->mode == Credentials::Mode::container ? apply_security(creds->profile, &f)
-                                                        : apply_user_only(creds->profile, &f);
-    if (r < 0) report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
+    if (apply_credentials(*creds, &f) < 0) report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
     // A uid change cleared the parent-death signal (re-armed above): was ctrdbg
     // already gone in between? (Its pidfd is closed by now: getppid() only.)
     if (::getppid() != expected_ppid) ::_exit(exit_code::ctrdbg_failed);

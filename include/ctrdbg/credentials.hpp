@@ -31,7 +31,16 @@ struct Credentials {
   std::vector<CgroupFd> cgroups;   // container: the helper writes itself into these before setns
   std::optional<std::string> home; // HOME when the container's env has none ("/root" for host root)
   std::string describe() const;    // for -v: "uid 1000 gid 1000 groups 10,50; 14 capabilities; seccomp ..."
+  // True when the command does not simply keep ctrdbg's own credentials (host root):
+  // apply_credentials() then changes something, and the session's pty is chowned.
+  bool changes_identity() const { return mode != Mode::host_root; }
 };
+
+// In a forked process (system calls only, nothing allocated or thrown): gives the
+// calling process these credentials, last before its execve. Used for the command
+// and for the session's reaper, which must never hold more than the command.
+// Re-arms PR_SET_PDEATHSIG (a uid change clears it). 0, or -1 with `f` filled.
+int apply_credentials(const Credentials& c, StepFailure* f);
 
 // Prepares the command's credentials for `target`, whose init process is `pid`
 // (pinned). Throws Error (exit 125) naming what could not be read or resolved:
