@@ -30,6 +30,7 @@
 #include "ctrdbg/relay.hpp"
 #include "ctrdbg/resolve.hpp"
 #include "ctrdbg/session.hpp"
+#include "ctrdbg/session_reaper.hpp"
 #include "ctrdbg/toolset.hpp"
 
 namespace {
@@ -212,6 +213,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
     say(opt, "toolset found and its tmpfs made in {:.1f} ms", ms_since(t_stage));
   const std::string& tool_dir = config.mount_dir;
   write_prompt_rc(tools.mount.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
+  write_session_reaper(tools.mount.root.get(), tool_dir, session_reaper_image());
   say(opt, "toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path, tools.info.busybox.origin,
       tools.info.version, tools.info.applets.size(), tool_dir);
   for (const auto& extra : tools.info.extras) say(opt, "toolset: {} from {} ({})", extra.name, extra.path, extra.origin);

@@ -82,10 +82,15 @@ class Session {
     if (s_.command_pid > 0) ::kill(s_.command_pid, sig);
   }
 
-  // A forwarded signal; the second one ends the command for sure.
+  // The session's end, now: the reaper (our child, the command's parent in the
+  // container) kills the command and every process the session started, and then
+  // ends the way the command did.
+  void end_session() { signal_command(kEndSessionSignal); }
+
+  // A forwarded signal; the second one ends the session for sure.
   void on_terminating_signal(int sig) {
     if (terminating_) {
-      signal_command(SIGKILL);
+      end_session();
       return;
     }
     terminating_ = true;
@@ -132,7 +137,7 @@ class Session {
       signal_command(SIGTERM);
       kill_at_ = now + kKillGrace;
     } else if (kill_at_ && now >= *kill_at_) {
-      signal_command(SIGKILL);
+      end_session();
       kill_at_.reset();
     }
   }
@@ -174,16 +179,27 @@ class Session {
     }
 
     bool master_open = master >= 0;
-    bool command_done = false;
+    // The command may have ended already: its SIGCHLD then went to the set-up.
+    bool command_done = reap_children();
     bool stdout_ok = true;
     while (!command_done) {
+      if (!stdout_ok && !stdout_gone_) {
+        // Whoever read our output has gone (`| head -c1`): as when a terminal goes
+        // away, the command's session gets a hangup, and the session ends with the
+        // status of a SIGPIPE, as it would without a pty. Its processes get the
+        // usual grace to finish (then the reaper ends them).
+        stdout_gone_ = true;
+        hang_up_ = true;
+        signal_command(SIGHUP);
+        if (!kill_at_) kill_at_ = Clock::now() + kKillGrace;
+      }
       if (escaped_ && !escape_done_) {
         // The operator's way out of a stuck session: hang up and kill the command.
         escape_done_ = true;
         static const char note[] = "\r\nctrdbg: session ended by the escape sequence\r\n";
         [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, note, sizeof note - 1);
         hang_up_ = true;
-        signal_command(SIGKILL);
+        end_session();
       }
       if (hang_up_ && master_open) {
         s_.pty_master.reset();  // the command's session gets SIGHUP, as when a terminal goes away
@@ -201,9 +217,10 @@ class Session {
         i_stdin = n;
         p[n++] = {STDIN_FILENO, POLLIN, 0};
       }
-      if (!output_.empty() && stdout_ok) {
+      if (stdout_ok && master >= 0) {
+        // Also with nothing to write: POLLERR / POLLHUP say the reader has gone.
         i_stdout = n;
-        p[n++] = {STDOUT_FILENO, POLLOUT, 0};
+        p[n++] = {STDOUT_FILENO, static_cast<short>(output_.empty() ? 0 : POLLOUT), 0};
       }
       // While an end-of-file is being passed on, the pty's mode is watched (below).
       int timeout = next_timer_ms();
@@ -253,7 +270,12 @@ class Session {
       }
       if (eof_.active && input_.empty() && master_open) pass_eof(master);
       if (i_stdout >= 0 && (p[i_stdout].revents & (POLLOUT | POLLERR | POLLHUP))) {
-        if (output_.drain(STDOUT_FILENO) < 0 && errno != EAGAIN && errno != EINTR) stdout_ok = false;
+        if (output_.empty()) {
+          // A pipe's reader is gone (POLLERR); a terminal hung up (POLLHUP).
+          if (p[i_stdout].revents & (POLLERR | POLLHUP)) stdout_ok = false;
+        } else if (output_.drain(STDOUT_FILENO) < 0 && errno != EAGAIN && errno != EINTR) {
+          stdout_ok = false;
+        }
       }
     }
     // The command has exited: pass on what the pty still holds, then stop.
@@ -268,7 +290,8 @@ class Session {
     raw.restore();
     if (o_.recorder) o_.recorder->close();
     reap_helper();
-    return timed_out_ ? kTimedOutStatus : exit_status_;
+    if (timed_out_) return kTimedOutStatus;
+    return stdout_gone_ ? exit_code::signal_base + SIGPIPE : exit_status_;
   }
 
  private:
@@ -280,6 +303,7 @@ class Session {
   bool escape_on_ = false, escape_pending_ = false, escaped_ = false, escape_done_ = false;
   bool terminating_ = false;
   bool hang_up_ = false;
+  bool stdout_gone_ = false;
   // Stdin ended while a pty is in use: the command must see end-of-file, as when a
   // user types ^D. In canonical mode the line discipline turns VEOF into an EOF
   // marker; but if the command switches the pty to raw mode before reading it (a

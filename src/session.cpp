@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "ctrdbg/cpus.hpp"
 #include "ctrdbg/error.hpp"
@@ -20,21 +22,33 @@
 #include "ctrdbg/procfs.hpp"
 #include "ctrdbg/pty.hpp"
 #include "ctrdbg/security.hpp"
+#include "ctrdbg/session_reaper.hpp"
 #include "ctrdbg/session_root.hpp"
 #include "ctrdbg/step.hpp"
 
 namespace ctrdbg {
 namespace {
 
-// failure, ready, exec_failed: helper (or command) -> ctrdbg; go: ctrdbg -> helper,
-// once the toolset is filled.
-enum class MessageKind : std::uint32_t { failure = 1, ready = 2, exec_failed = 3, go = 4 };
+// Over the session socket: go (ctrdbg -> helper, once the toolset is filled) and
+// pty (helper -> ctrdbg, with the master as SCM_RIGHTS). The socket is the helper's
+// only: it closes its end before any process of the session appears in the
+// container's PID namespace.
+enum class MessageKind : std::uint32_t { failure = 1, ready = 2, exec_failed = 3, go = 4, pty = 5 };
 
 struct Message {
   MessageKind kind{};
-  std::int32_t command_pid = 0;   // ready
-  char join_method[32] = {};      // ready
-  StepFailure failure;            // failure / exec_failed (failure.err = errno of execve)
+};
+
+// How the session's processes report to ctrdbg: one page mapped MAP_SHARED before
+// the helper is forked, so the helper, the reaper and the command (which share the
+// helper's memory until their execve: CLONE_VM) write into it and ctrdbg reads it
+// once the helper has exited. Nothing of it survives an execve, and it needs no fd.
+struct SharedReport {
+  pid_t reaper_pid = 0;            // host PID, written by the kernel (CLONE_PARENT_SETTID)
+  MessageKind kind{};              // ready, failure (a step) or exec_failed (the command's execve)
+  int exit_code = 0;               // with failure / exec_failed: what the session exits with
+  char join_method[32] = {};       // ready
+  StepFailure failure;
 };
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
@@ -44,17 +58,18 @@ int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pi
 struct ChildContext {
   const SessionPlan* plan;
   pid_t host_pid;           // ctrdbg, for the parent-death checks
-  int host_pidfd;           // ctrdbg's pidfd (-1 without pidfd_open): the command's parent check
   int target_pidfd;
   pid_t target_pid;
   int toolset_fd;
-  std::vector<int> host_fds;  // the toolset's host files: closed first thing
+  std::vector<int> keep_fds;  // the helper keeps these (sorted) and closes every other fd from 3 up
   const std::vector<std::string>* links;  // applets the helper links from the back
   const cpu_set_t* cpus;      // ctrdbg's CPU set, for the command (see start_session); null: unchanged
   int sock;
+  SharedReport* report;
   std::vector<char*> argv;
   std::vector<char*> envp;
   const char* path_env;     // the PATH the command is looked up in
+  char reaper_path[300];    // /<tool dir>/ctrdbg-session, in the session root
 };
 
 void send_message(int sock, const Message& m, const int* fds = nullptr, int nfds = 0) {
@@ -83,20 +98,46 @@ void send_message(int sock, const Message& m, const int* fds = nullptr, int nfds
 // uninstrumented for that (their callees are not).
 #define CTRDBG_ON_COMMAND_STACK __attribute__((no_sanitize_address))
 
-[[noreturn]] CTRDBG_ON_COMMAND_STACK void report_and_exit(int sock, MessageKind kind, const StepFailure& f, int code) {
-  Message m;
-  m.kind = kind;
-  m.failure = f;
-  send_message(sock, m);
+// Records a failure in the shared report (the first one wins) and exits.
+[[noreturn]] CTRDBG_ON_COMMAND_STACK void report_and_exit(SharedReport* r, MessageKind kind, const StepFailure& f,
+                                                         int code) {
+  if (r->kind != MessageKind::failure && r->kind != MessageKind::exec_failed) {
+    r->failure = f;
+    r->exit_code = code;
+    r->kind = kind;
+  }
   ::_exit(code);
 }
 
-// Closes every fd from 3 up except `keep` (which is O_CLOEXEC). Belt and braces:
-// main() has already marked every inherited fd close-on-exec and ctrdbg opens
-// nothing without O_CLOEXEC, so before Linux 5.9 (no close_range) nothing is lost.
-void close_fds_except(int keep) {
-  ::syscall(SYS_close_range, 3u, static_cast<unsigned>(keep) - 1, 0u);
-  ::syscall(SYS_close_range, static_cast<unsigned>(keep) + 1, ~0u, 0u);
+// Closes every fd from 3 up except those in `keep` (sorted, each >= 3).
+CTRDBG_ON_COMMAND_STACK void close_fds_except(const int* keep, size_t n) {
+  unsigned from = 3;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned k = static_cast<unsigned>(keep[i]);
+    if (k < from) continue;
+    if (k > from && ::syscall(SYS_close_range, from, k - 1, 0u) < 0)
+      for (unsigned fd = from; fd < k; ++fd) ::close(static_cast<int>(fd));
+    from = k + 1;
+  }
+  // Before Linux 5.9 (no close_range): every fd ctrdbg opens is O_CLOEXEC and main()
+  // marked inherited ones close-on-exec, so what is left closes with the execve.
+  ::syscall(SYS_close_range, from, ~0u, 0u);
+}
+
+// Decimal for argv, without snprintf (async-signal-safe).
+void format_pid(long v, char (&out)[24]) {
+  char tmp[24];
+  int n = 0;
+  bool neg = v < 0;
+  unsigned long u = neg ? static_cast<unsigned long>(-v) : static_cast<unsigned long>(v);
+  do {
+    tmp[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u && n < 22);
+  int i = 0;
+  if (neg) out[i++] = '-';
+  while (n) out[i++] = tmp[--n];
+  out[i] = '\0';
 }
 
 // execvpe() looks PATH up in *our* environment, not the command's: search by hand.
@@ -128,30 +169,21 @@ void exec_command(const ChildContext& ctx) {
   errno = saw_eacces ? EACCES : ENOENT;
 }
 
-// A pidfd polls readable once its process has exited; this works across PID
-// namespaces, where pidfd_send_signal() to an outer process fails with EINVAL.
-bool parent_alive(const ChildContext& ctx, pid_t expected_ppid) {
-  if (::getppid() != expected_ppid) return false;
-  if (ctx.host_pidfd < 0) return true;
-  pollfd p{ctx.host_pidfd, POLLIN, 0};
-  return ::poll(&p, 1, 0) == 0;
-}
-
-[[noreturn]] CTRDBG_ON_COMMAND_STACK void command_main(const ChildContext& ctx, int pty_master, int pty_slave,
-                                                      pid_t expected_ppid) {
+// The command: its parent is the reaper, in the same PID namespace, which it
+// checks after arming its parent-death signal (the reaper's own parent check covers
+// ctrdbg). Runs on its own stack in the reaper's memory (CLONE_VM | CLONE_VFORK):
+// system calls only, reports into the shared page.
+[[noreturn]] CTRDBG_ON_COMMAND_STACK void command_main(const ChildContext& ctx, pid_t reaper) {
   StepFailure f;
+  SharedReport* report = ctx.report;
   auto failed = [&](const char* step, const char* detail) CTRDBG_ON_COMMAND_STACK {
     step_fail(&f, step, detail, errno);
-    report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
+    report_and_exit(report, MessageKind::failure, f, exit_code::ctrdbg_failed);
   };
-  // Our parent is ctrdbg (CLONE_PARENT). If it has died already, we must not run.
-  // When a PID namespace was joined it lives outside it and getppid() is 0 either
-  // way, so ask its pidfd; otherwise (--pid=host, pid://) getppid() is its PID.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (!parent_alive(ctx, expected_ppid)) ::_exit(exit_code::ctrdbg_failed);
+  if (::getppid() != reaper) ::_exit(exit_code::ctrdbg_failed);
   // The helper was started on another CPU than ctrdbg's (see start_session), and so
-  // were we, on the helper's CPU, which is free now that it waits for our execve.
-  // The command gets ctrdbg's own CPU set.
+  // were we. The command gets ctrdbg's own CPU set.
   if (ctx.cpus) ::sched_setaffinity(0, sizeof *ctx.cpus, ctx.cpus);
 
   sigset_t none;
@@ -159,72 +191,142 @@ bool parent_alive(const ChildContext& ctx, pid_t expected_ppid) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGPIPE, SIG_DFL);
 
-  // Own session: never the operator's terminal as controlling tty (TIOCSTI).
+  // Own session: never the operator's terminal as controlling tty (TIOCSTI). With a
+  // pty, fds 0-2 are its slave already (the helper put it there).
   if (::setsid() < 0) failed("setsid", nullptr);
-  if (ctx.plan->tty) {
-    if (::dup2(pty_slave, 0) < 0 || ::dup2(pty_slave, 1) < 0 || ::dup2(pty_slave, 2) < 0 ||
-        ::ioctl(0, TIOCSCTTY, 0) < 0)
-      failed("attach the pty", nullptr);
-    ::close(pty_slave);
-    ::close(pty_master);
-  }
+  if (ctx.plan->tty && ::ioctl(0, TIOCSCTTY, 0) < 0) failed("attach the pty", nullptr);
   const Credentials* creds = ctx.plan->credentials;
   const bool switching = creds && creds->changes_identity();
   // The session's own pty belongs to the user the command runs as (runc's
   // fixStdioPermissions); the operator's stdio without a pty is never touched.
   if (switching && ctx.plan->tty && fix_tty_owner(0, creds->profile.uid, &f) < 0)
-    report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
+    report_and_exit(report, MessageKind::failure, f, exit_code::ctrdbg_failed);
   if (::chdir(ctx.plan->workdir.c_str()) < 0) failed("change to working directory", ctx.plan->workdir.c_str());
   // The cwd must be reachable from our root: "(unreachable)" would mean a host path.
   char cwd[4096];
   if (::getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/') {
     step_fail(&f, "working directory outside the container:", ctx.plan->workdir.c_str(), 0);
-    report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
+    report_and_exit(report, MessageKind::failure, f, exit_code::ctrdbg_failed);
   }
-
-  close_fds_except(ctx.sock);  // the socket is O_CLOEXEC: it closes with the execve
   // Last before execve, in runc's order: the user (-u), or everything the container's
-  // processes are held to (--as-container): rlimits, no_new_privs, seccomp, user, caps.
+  // processes are held to: rlimits, no_new_privs, seccomp, user, caps.
   if (switching) {
-    if (apply_credentials(*creds, &f) < 0) report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed);
-    // A uid change cleared the parent-death signal (re-armed above): was ctrdbg
-    // already gone in between? (Its pidfd is closed by now: getppid() only.)
-    if (::getppid() != expected_ppid) ::_exit(exit_code::ctrdbg_failed);
+    if (apply_credentials(*creds, &f) < 0) report_and_exit(report, MessageKind::failure, f, exit_code::ctrdbg_failed);
+    // A uid change cleared the parent-death signal (re-armed there): was the
+    // reaper already gone in between?
+    if (::getppid() != reaper) ::_exit(exit_code::ctrdbg_failed);
   }
   exec_command(ctx);
   int err = errno;
   step_fail(&f, "execute", ctx.argv[0], err);
-  report_and_exit(ctx.sock, MessageKind::exec_failed, f,
-                  err == ENOENT ? exit_code::not_found : exit_code::cannot_execute);
+  report_and_exit(report, MessageKind::exec_failed, f, err == ENOENT ? exit_code::not_found : exit_code::cannot_execute);
 }
 
 struct CommandStart {
   const ChildContext* ctx;
-  int pty_master, pty_slave;
-  pid_t expected_ppid;
+  pid_t reaper;  // as the container's PID namespace numbers it
 };
 
 CTRDBG_ON_COMMAND_STACK int command_entry(void* arg) {
   const auto* s = static_cast<const CommandStart*>(arg);
-  command_main(*s->ctx, s->pty_master, s->pty_slave, s->expected_ppid);
+  command_main(*s->ctx, s->reaper);
 }
+
+constexpr size_t kStack = 1 << 20;  // touched only as far as it is used
+
+// The reaper (ctrdbg-session, see src/reaper/session_reaper.cpp), before it execs:
+// ctrdbg's child (CLONE_PARENT) inside the container's PID namespace, a child
+// subreaper, and the command's parent. It starts the command the way vfork does,
+// then takes the command's own credentials and execs the staged reaper program, so
+// that for the session's whole life it holds no fd, no host file as its exe, and no
+// more privilege than the command.
+[[noreturn]] CTRDBG_ON_COMMAND_STACK void reaper_main(const ChildContext& ctx) {
+  StepFailure f;
+  SharedReport* report = ctx.report;
+  // Every signal blocked: they stay pending through the execve, and the reaper
+  // program takes them in order (a SIGUSR2 from our parent's death included).
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, SIGUSR2);
+  const pid_t expected_ppid = (ctx.plan->ns_flags & CLONE_NEWPID) ? 0 : ctx.host_pid;
+  if (::getppid() != expected_ppid) ::_exit(exit_code::ctrdbg_failed);  // ctrdbg is gone
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+    step_fail(&f, "become the session's subreaper", nullptr, errno);
+    report_and_exit(report, MessageKind::failure, f, exit_code::ctrdbg_failed);
+  }
+  if (ctx.cpus) ::sched_setaffinity(0, sizeof *ctx.cpus, ctx.cpus);
+
+  // The command: clone(CLONE_VM | CLONE_VFORK), as vfork does: it shares our memory
+  // until its execve, so no page is copied (page faults are the dominant cost of a
+  // session on some VMs); command_main only makes system calls and never returns.
+  CommandStart start{&ctx, ::getpid()};
+  void* stack = ::mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
+                       -1, 0);
+  if (stack == MAP_FAILED) {
+    step_fail(&f, "map the command's stack", nullptr, errno);
+    report_and_exit(report, MessageKind::failure, f, exit_code::ctrdbg_failed);
+  }
+  pid_t command = ::clone(command_entry, static_cast<char*>(stack) + kStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+  if (command < 0) {
+    step_fail(&f, "start the command", nullptr, errno);
+    report_and_exit(report, MessageKind::failure, f, exit_code::ctrdbg_failed);
+  }
+  // Back here once the command has exec'd, or has failed before (it said why).
+  auto kill_command = [&](const StepFailure* why) CTRDBG_ON_COMMAND_STACK {
+    ::kill(command, SIGKILL);
+    int status = 0;
+    while (::waitpid(command, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (why) report_and_exit(report, MessageKind::failure, *why, exit_code::ctrdbg_failed);
+    ::_exit(report->exit_code ? report->exit_code : exit_code::ctrdbg_failed);
+  };
+  if (report->kind == MessageKind::failure || report->kind == MessageKind::exec_failed) kill_command(nullptr);
+
+  // Nothing of ctrdbg's crosses: not even the stdio the command was given (closed
+  // before the credentials change: a container's seccomp profile may lack close_range).
+  if (::syscall(SYS_close_range, 0u, ~0u, 0u) < 0)
+    for (int fd = 0; fd < 3; ++fd) ::close(fd);  // before 5.9: the rest is close-on-exec
+  // No more than the command: the same credentials (a no-op for host root).
+  const Credentials* creds = ctx.plan->credentials;
+  if (creds && creds->changes_identity() && apply_credentials(*creds, &f) < 0) kill_command(&f);
+  char command_arg[24], ppid_arg[24];
+  format_pid(command, command_arg);
+  format_pid(expected_ppid, ppid_arg);
+  char name[] = "ctrdbg-session";
+  char* argv[] = {name, command_arg, ppid_arg, nullptr};
+  char* envp[] = {nullptr};
+  ::execve(ctx.reaper_path, argv, envp);
+  step_fail(&f, "start the session reaper", ctx.reaper_path, errno);
+  kill_command(&f);
+  ::_exit(exit_code::ctrdbg_failed);  // not reached: kill_command exits
+}
+
+CTRDBG_ON_COMMAND_STACK int reaper_entry(void* arg) { reaper_main(*static_cast<const ChildContext*>(arg)); }
 
 [[noreturn]] void helper_main(const ChildContext& ctx) {
   StepFailure f;
-  auto failed = [&]() { report_and_exit(ctx.sock, MessageKind::failure, f, exit_code::ctrdbg_failed); };
+  SharedReport* report = ctx.report;
+  auto failed = [&]() { report_and_exit(report, MessageKind::failure, f, exit_code::ctrdbg_failed); };
   auto failed_errno = [&](const char* step) {
     step_fail(&f, step, nullptr, errno);
     failed();
   };
 
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() != ctx.host_pid) ::_exit(exit_code::ctrdbg_failed);
-  for (int fd : ctx.host_fds) ::close(fd);
+  // Only what the session needs crosses: the session socket, the toolset's tmpfs,
+  // the target's pidfd and the cgroup files. Everything else ctrdbg held when it
+  // forked us (the toolset's host files, a --record file, its own pidfds) closes
+  // here, in the host's PID namespace, before anything of ours is visible from
+  // the container.
+  close_fds_except(ctx.keep_fds.data(), ctx.keep_fds.size());
   // Non-dumpable before the first setns (runc CVE-2016-9962): a process in the
   // container must not ptrace us or open /proc/<pid>/fd while we hold host fds.
-  // The command inherits this until its execve.
+  // The reaper and the command share this until their execve.
   if (::prctl(PR_SET_DUMPABLE, 0) < 0) failed_errno("make non-dumpable");
-  // --as-container: into the container's cgroups while the host's cgroupfs is still
-  // ours to write (the fds were opened before fork); the command inherits them.
+  // The container's cgroups (default profile and --as-container), while the host's
+  // cgroupfs is still ours to write (the fds were opened before fork); the reaper
+  // and the command inherit them.
   if (const Credentials* creds = ctx.plan->credentials) {
     if (enter_cgroups(creds->cgroups, &f) < 0) failed();
     for (const auto& c : creds->cgroups) {
@@ -265,37 +367,38 @@ CTRDBG_ON_COMMAND_STACK int command_entry(void* arg) {
   if (got != static_cast<ssize_t>(sizeof go) || go.kind != MessageKind::go) ::_exit(exit_code::ctrdbg_failed);
   if (seal_session_root(&f) < 0) failed();
 
-  int master = -1, slave = -1;
-  if (ctx.plan->tty && open_container_pty(ctx.plan->have_size ? &ctx.plan->size : nullptr, &master, &slave, &f) < 0)
-    failed();
+  // The pty: a devpts instance of the session's own, so no process of the container
+  // can open its slave (TIOCSTI) or its master. The master goes to ctrdbg; the
+  // slave becomes our fds 0-2, so that the reaper and the command never hold the
+  // operator's stdio, not even for a moment.
+  if (ctx.plan->tty) {
+    int master = -1, slave = -1;
+    if (open_session_pty(ctx.plan->have_size ? &ctx.plan->size : nullptr, &master, &slave, &f) < 0) failed();
+    Message pty;
+    pty.kind = MessageKind::pty;
+    send_message(ctx.sock, pty, &master, 1);
+    ::close(master);
+    if (::dup2(slave, 0) < 0 || ::dup2(slave, 1) < 0 || ::dup2(slave, 2) < 0) failed_errno("attach the pty");
+    ::close(slave);
+  }
+  // ctrdbg reads until end-of-file: from here on, reports go through the shared page.
+  ::close(ctx.sock);
 
-  // The command: clone(CLONE_VM | CLONE_VFORK), as vfork does: it shares our memory
-  // until its execve, so no page is copied (page faults are the dominant cost of a
-  // session on some VMs); command_main only makes system calls and never returns.
-  // CLONE_PARENT makes it ctrdbg's child, not ours: ctrdbg waits for it itself, so
-  // this helper can go as soon as the command runs, and its exit is not on the
-  // session's way out. The command is still created in the container's PID namespace.
-  CommandStart start{&ctx, master, slave, (ctx.plan->ns_flags & CLONE_NEWPID) ? 0 : ctx.host_pid};
-  constexpr size_t kStack = 1 << 20;  // touched only as far as it is used
+  // The reaper, ctrdbg's child (CLONE_PARENT): ctrdbg waits for it, and it mirrors
+  // the command's end. CLONE_VM | CLONE_VFORK: we resume once it has exec'd (after
+  // the command has), with nothing copied. The kernel writes its host PID into the
+  // shared page before it runs, so ctrdbg can kill it if the set-up is interrupted.
   void* stack = ::mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE,
                        -1, 0);
-  if (stack == MAP_FAILED) failed_errno("map the command's stack");
-  pid_t child = ::clone(command_entry, static_cast<char*>(stack) + kStack, CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD,
-                        &start);
-  if (child < 0) failed_errno("start the command");
-
-  Message ready;
-  ready.kind = MessageKind::ready;
-  ready.command_pid = child;
-  std::snprintf(ready.join_method, sizeof ready.join_method, "%s", method);
-  int fds[2];
-  int nfds = 0;
-  int child_pidfd = pidfd_open(child);
-  if (master >= 0) fds[nfds++] = master;
-  if (child_pidfd >= 0) fds[nfds++] = child_pidfd;
-  send_message(ctx.sock, ready, fds, nfds);
-  // ctrdbg reads until end-of-file: close our end now, not with our exit.
-  ::close(ctx.sock);
+  if (stack == MAP_FAILED) failed_errno("map the reaper's stack");
+  pid_t reaper = ::clone(reaper_entry, static_cast<char*>(stack) + kStack,
+                         CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+                         const_cast<ChildContext*>(&ctx), &report->reaper_pid);
+  if (reaper < 0) failed_errno("start the session reaper");
+  if (report->kind != MessageKind::failure && report->kind != MessageKind::exec_failed) {
+    copy_truncated(report->join_method, method);
+    report->kind = MessageKind::ready;
+  }
   ::_exit(0);
 }
 
@@ -306,38 +409,54 @@ std::string describe(const StepFailure& f) {
   return out;
 }
 
-// The terminating signals, which main() has blocked for the relay, as an fd: one
-// that arrives while the session is still being set up ends it (wait_readable).
+// The terminating signals, which main() has blocked for the relay, and SIGCHLD, as
+// an fd: a terminating signal that arrives while the session is still being set up
+// ends it (wait_for_helper), and SIGCHLD tells that the helper has exited.
 Fd setup_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&set, s);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&set, s);
   return Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
 }
 
-// Waits until the socket is readable. Whatever the helper or the command may be
-// stuck in before the execve (a fifo, a hung FUSE mount in the container), ctrdbg
-// stays stoppable: SIGTERM, SIGINT, SIGHUP or SIGQUIT kill the helper, whose death
-// takes the command along (PR_SET_PDEATHSIG), and end ctrdbg with an error.
-void wait_readable(int sock, int sigfd, pid_t helper) {
-  if (sigfd < 0) return;  // no signalfd: a plain blocking receive
-  pollfd fds[2] = {{sock, POLLIN, 0}, {sigfd, POLLIN, 0}};
+// The set-up was interrupted or has failed: no process of it may outlive ctrdbg.
+// The helper and the reaper (once the kernel has named it) are our children; the
+// command dies with the reaper (its parent-death signal), before it has run anything.
+void kill_setup(pid_t helper, const SharedReport* report) {
+  ::kill(helper, SIGKILL);
+  pid_t reaper = __atomic_load_n(&report->reaper_pid, __ATOMIC_ACQUIRE);
+  if (reaper > 0) ::kill(reaper, SIGKILL);
+}
+
+// Waits until `sock` is readable (sock >= 0) or the helper has exited (sock < 0; it
+// is reaped then, and its wait status stored). Whatever the helper or the command
+// may be stuck in before the execve (a fifo, a hung FUSE mount in the container),
+// ctrdbg stays stoppable: SIGTERM, SIGINT, SIGHUP or SIGQUIT kill the set-up and end
+// ctrdbg with an error.
+void wait_for_helper(int sock, int sigfd, pid_t helper, const SharedReport* report, int* helper_status) {
   for (;;) {
-    int n = ::poll(fds, 2, -1);
+    if (sock < 0 && ::waitpid(helper, helper_status, WNOHANG) == helper) return;
+    pollfd fds[2] = {{sigfd, POLLIN, 0}, {sock, POLLIN, 0}};
+    int n = ::poll(fds, sock >= 0 ? 2 : 1, -1);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_errno("session socket: poll");
-    if (fds[0].revents) return;
+    if (n < 0) fail_errno("session set-up: poll");
+    if (sock >= 0 && fds[1].revents) return;
+    if (!fds[0].revents) continue;
     signalfd_siginfo si{};
-    if (::read(sigfd, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
-    ::kill(helper, SIGKILL);
-    while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
+    while (::read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+      if (si.ssi_signo == SIGCHLD) continue;  // looked at above
+      kill_setup(helper, report);
+      while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      const char* name = sigabbrev_np(static_cast<int>(si.ssi_signo));
+      fail("interrupted by SIG{} while the session was being set up", name ? name : "?");
     }
-    const char* name = sigabbrev_np(static_cast<int>(si.ssi_signo));
-    fail("interrupted by SIG{} while the session was being set up", name ? name : "?");
   }
 }
 
-// Receives one message (and any fds); returns false on EOF.
+// Receives one message (and any fds); returns false on end-of-file. A helper that
+// has exited without reading our "go" resets the connection: that is its end too
+// (its reason is in the shared report).
 bool receive(int sock, Message* m, Fd* fds, int max_fds) {
   iovec iov{m, sizeof *m};
   msghdr msg{};
@@ -349,6 +468,7 @@ bool receive(int sock, Message* m, Fd* fds, int max_fds) {
   ssize_t n;
   while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
   }
+  if (n < 0 && errno == ECONNRESET) return false;
   if (n < 0) fail_errno("session socket");
   int got = 0;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -424,18 +544,31 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) fail_errno("socketpair");
   Fd ours(pair[0]), theirs(pair[1]);
+  void* page = ::mmap(nullptr, sizeof(SharedReport), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) fail_errno("map the session's report page");
+  auto* report = new (page) SharedReport;
+  struct Unmap {
+    void* p;
+    ~Unmap() { ::munmap(p, sizeof(SharedReport)); }
+  } unmap{page};
 
   ChildContext ctx{};
   ctx.plan = &plan;
   ctx.host_pid = ::getpid();
-  Fd self(pidfd_open(ctx.host_pid));
-  ctx.host_pidfd = self.get();
   ctx.target_pidfd = target.pidfd.get();
   ctx.target_pid = target.pid;
   ctx.toolset_fd = tools.mount.root.get();
-  ctx.host_fds = tools.host_fds();
   ctx.links = &tools.links;
   ctx.sock = theirs.get();
+  ctx.report = report;
+  for (int fd : {ctx.sock, ctx.toolset_fd, ctx.target_pidfd})
+    if (fd >= 3) ctx.keep_fds.push_back(fd);
+  if (plan.credentials)
+    for (const auto& c : plan.credentials->cgroups)
+      for (int fd : {c.procs.get(), c.fallback.get()})
+        if (fd >= 3) ctx.keep_fds.push_back(fd);
+  std::sort(ctx.keep_fds.begin(), ctx.keep_fds.end());
+  std::snprintf(ctx.reaper_path, sizeof ctx.reaper_path, "/%s/%s", plan.tool_dir_name.c_str(), kSessionReaperName);
   for (const auto& a : plan.argv) ctx.argv.push_back(const_cast<char*>(a.c_str()));
   ctx.argv.push_back(nullptr);
   ctx.path_env = "";
@@ -448,10 +581,9 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   // Filling the toolset here and joining the container in the helper can run side
   // by side, but a new process starts on its parent's CPU (on a small VM the
   // scheduler does not move it to a halted vCPU in time): it would wait for the
-  // fill. So the helper starts on another CPU; the command, started there too (the
-  // helper only waits for its execve), takes ctrdbg's own CPU set back first thing.
-  // Not with --as-container, whose helper takes the container's cpuset with its
-  // cgroups.
+  // fill. So the helper starts on another CPU; the reaper and the command, started
+  // there too, take ctrdbg's own CPU set back first thing. Not when the helper
+  // joins the container's cgroups, which come with the container's cpuset.
   cpu_set_t cpus, elsewhere;
   const bool to_cgroups = plan.credentials && !plan.credentials->cgroups.empty();
   const bool spread = !to_cgroups && cpus_besides_this_one(&cpus, &elsewhere);
@@ -463,13 +595,15 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   if (helper == 0) helper_main(ctx);
   theirs.reset();
   if (spread) ::sched_setaffinity(helper, sizeof elsewhere, &elsewhere);
+  Fd sigfd = setup_signals();
+  if (!sigfd) fail_errno("signalfd");
 
   // The helper joins the container and builds the session root (on the other core,
   // where there is one) while the toolset's files are copied and linked here.
   try {
     tools.fill();
   } catch (...) {
-    ::kill(helper, SIGKILL);
+    kill_setup(helper, report);
     reap(helper);
     throw;
   }
@@ -478,50 +612,50 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   go.kind = MessageKind::go;
   send_message(ours.get(), go);  // a helper that has failed already has said why
 
+  // The pty's master (tty mode), then end-of-file: the helper closes its end before
+  // it starts the reaper. Then the helper exits, once the reaper has exec'd (after
+  // the command), or on a failure; the shared page says which.
   RunningSession s;
-  s.helper_pid = helper;
-  // Read until EOF: the helper closes its end after "ready" (or exits on failure),
-  // and the command's copy closes with its execve. A failure report may come from
-  // either, before or after "ready".
-  bool ready = false;
-  bool failed = false;
-  Message m, failure;
-  Fd sigfd = setup_signals();
   for (;;) {
-    Fd fds[2];
-    wait_readable(ours.get(), sigfd.get(), helper);
-    if (!receive(ours.get(), &m, fds, 2)) break;
-    if (m.kind == MessageKind::ready && !ready) {
-      ready = true;
-      s.command_pid = m.command_pid;
-      s.join_method = std::string(m.join_method, strnlen(m.join_method, sizeof m.join_method));
-      int next = 0;
-      if (plan.tty) s.pty_master = std::move(fds[next++]);
-      s.command_pidfd = std::move(fds[next]);
-    } else if ((m.kind == MessageKind::failure || m.kind == MessageKind::exec_failed) && !failed) {
-      failed = true;
-      failure = m;
-    }
+    Message m;
+    Fd fds[1];
+    wait_for_helper(ours.get(), sigfd.get(), helper, report, nullptr);
+    if (!receive(ours.get(), &m, fds, 1)) break;
+    if (m.kind == MessageKind::pty && fds[0]) s.pty_master = std::move(fds[0]);
   }
-  if (failed) {
-    // A step of the helper failed (it exits with 125), or one of the command's
-    // (it is our child, and exits with the code for its failure).
-    int helper_status = reap(helper);
-    int code = exit_status_from_wait(ready ? reap(s.command_pid) : helper_status);
-    if (failure.kind == MessageKind::exec_failed) {
-      if (failure.failure.err == ENOENT)
-        throw Error(fmt::format("{}: command not found in the container's PATH or the toolset", failure.failure.detail),
+  int helper_status = 0;
+  wait_for_helper(-1, sigfd.get(), helper, report, &helper_status);
+  const pid_t reaper = report->reaper_pid;
+
+  if (report->kind == MessageKind::failure || report->kind == MessageKind::exec_failed) {
+    // The reaper (if it was started) has exited with the session's code by now.
+    if (reaper > 0) reap(reaper);
+    const StepFailure& failure = report->failure;
+    if (report->kind == MessageKind::exec_failed) {
+      if (failure.err == ENOENT)
+        throw Error(fmt::format("{}: command not found in the container's PATH or the toolset", failure.detail),
                     exit_code::not_found);
-      throw Error(fmt::format("cannot execute {}: {}", failure.failure.detail, std::strerror(failure.failure.err)),
+      throw Error(fmt::format("cannot execute {}: {}", failure.detail, std::strerror(failure.err)),
                   exit_code::cannot_execute);
     }
-    throw Error(describe(failure.failure), code == 0 ? exit_code::ctrdbg_failed : code);
+    throw Error(describe(failure), report->exit_code ? report->exit_code : exit_code::ctrdbg_failed);
   }
-  if (!ready) {
-    int status = reap(helper);
-    throw Error(fmt::format("the session helper ended before the command started (wait status {:#x})", status));
+  if (report->kind != MessageKind::ready || reaper <= 0) {
+    if (reaper > 0) {
+      ::kill(reaper, SIGKILL);
+      reap(reaper);
+    }
+    throw Error(fmt::format("the session helper ended before the command started (wait status {:#x})", helper_status));
   }
-  if (plan.tty && !s.pty_master) throw Error("session socket: the helper sent no pty");
+  if (plan.tty && !s.pty_master) {
+    ::kill(reaper, SIGUSR2);
+    reap(reaper);
+    throw Error("session socket: the helper sent no pty");
+  }
+  s.helper_pid = -1;  // reaped above
+  s.command_pid = reaper;
+  s.command_pidfd.reset(pidfd_open(reaper));  // our unreaped child: its PID cannot be reused
+  s.join_method = std::string(report->join_method, strnlen(report->join_method, sizeof report->join_method));
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include "ctrdbg/engines/docker_disk.hpp"
 #include "ctrdbg/image_store.hpp"
 #include "ctrdbg/error.hpp"
+#include "ctrdbg/session_reaper.hpp"
 
 namespace ctrdbg {
 namespace {
@@ -341,6 +342,16 @@ void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::
   Fd rc(::openat(toolset_root, path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!rc) fail_errno("staging toolset: create rc");
   write_all(rc.get(), "PS1=" + shell_quote("[ctrdbg " + prompt_name + "] \\w \\$ ") + "\n", "rc");
+}
+
+void write_session_reaper(int toolset_root, const std::string& mount_dir, std::string_view image) {
+  // Beside bin/, not in it: not a tool to type. Read-only once the session root is
+  // sealed, like everything in the tmpfs.
+  std::string path = mount_dir.substr(1) + "/" + kSessionReaperName;
+  Fd out(::openat(toolset_root, path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0555));
+  if (!out) fail_errno("staging toolset: create {}", kSessionReaperName);
+  write_all(out.get(), std::string(image), kSessionReaperName);
+  if (::fchmod(out.get(), 0555) < 0) fail_errno("staging toolset: chmod {}", kSessionReaperName);
 }
 
 }  // namespace ctrdbg

@@ -1,10 +1,10 @@
-// Terminals: the command's pty comes from the container's own devpts instance, so
-// `tty` inside names a device that exists there; the operator's terminal goes raw
-// for the session and is restored however the session ends.
+// Terminals: the command's pty comes from a devpts instance private to the session
+// (attached at /dev/pts in its own mount namespace only), so `tty` inside names a
+// device that exists there and the container cannot reach it; the operator's
+// terminal goes raw for the session and is restored however the session ends.
 #pragma once
 
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <termios.h>
 
@@ -12,22 +12,14 @@
 
 namespace ctrdbg {
 
-// In the helper, after the session root is built: opens /dev/pts/ptmx of the
-// container (refusing anything but a devpts ptmx, and opening nothing else: the
-// directory is checked to be a devpts mount first, the node to be its 5:2 device),
-// unlocks it, sets `size` before any output, and opens the slave with TIOCGPTPEER
-// (no path lookup). Returns 0 with both fds (O_CLOEXEC, master non-blocking), or
-// -1 with *f filled.
-int open_container_pty(const winsize* size, int* master, int* slave, StepFailure* f);
-
-// The major number of every Unix98 pty slave (/dev/pts/N is 136:N).
-inline constexpr unsigned kPtySlaveMajor = 136;
-// The device number of pty slave N.
-dev_t pty_slave_device(unsigned n);
-// `node` (lstat of an entry of the devpts directory `dir`) is the char device `want`
-// of that same devpts filesystem: not a symlink, fifo or file, not a device node
-// from elsewhere, not something mounted over the entry.
-bool is_devpts_node(const struct stat& dir, const struct stat& node, dev_t want);
+// In the helper, once the session root is built and sealed: makes a devpts instance
+// of the session's own (new mount API), opens its ptmx, unlocks it, sets `size`
+// before any output, opens the slave with TIOCGPTPEER (no path lookup), and attaches
+// the instance over /dev/pts in the session's private mount namespace, so `tty`
+// names a device that exists there while no process of the container can reach the
+// pty by any path (TIOCSTI). Returns 0 with both fds (O_CLOEXEC, master
+// non-blocking), or -1 with *f filled. System calls only.
+int open_session_pty(const winsize* size, int* master, int* slave, StepFailure* f);
 
 // Puts a terminal in raw mode and restores the saved settings on destruction.
 class TermiosGuard {

@@ -6,11 +6,15 @@
 // helper is forked so none is lost. Ending rules, so a session never hangs:
 //   - the command exits (or the container dies and takes it along): drain what the
 //     pty still holds, then return its status;
-//   - SIGTERM/SIGINT/SIGHUP/SIGQUIT to ctrdbg: forwarded to the command; in tty
-//     mode SIGTERM and SIGHUP also hang up the pty (an interactive shell ignores
-//     SIGTERM but not a hangup); a second such signal kills the command.
+//   - SIGTERM/SIGINT/SIGHUP/SIGQUIT to ctrdbg: forwarded (through the reaper) to the
+//     command's process group; in tty mode SIGTERM and SIGHUP also hang up the pty
+//     (an interactive shell ignores SIGTERM but not a hangup); a second such signal
+//     ends the session: the reaper kills every process it started;
+//   - with a pty, ctrdbg's stdout gone (a closed pipe, a hung-up terminal): the pty
+//     is hung up, and the session ends with 141 (128 + SIGPIPE).
 #pragma once
 
+#include <csignal>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -32,6 +36,10 @@ struct RelayOptions {
 };
 
 inline constexpr std::chrono::seconds kKillGrace{5};
+// What ctrdbg sends the session's reaper (ctrdbg-session) to end the session: it
+// kills the command and everything the session started. The reaper's parent-death
+// signal is the same.
+inline constexpr int kEndSessionSignal = SIGUSR2;
 inline constexpr int kTimedOutStatus = 124;  // as timeout(1)
 
 // "^]" (caret notation), a single character, or "none" -> the byte or -1. Throws Error.

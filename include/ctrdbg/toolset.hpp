@@ -10,6 +10,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ctrdbg/fd.hpp"
@@ -87,6 +88,9 @@ int link_applets(int bin_dir, const std::vector<std::string>& names, LinkFrom fr
 
 // Adds <dir>/rc, which sets a prompt that names the container.
 void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name);
+
+// Adds <dir>/ctrdbg-session, the session's reaper (session_reaper.hpp), from `image`.
+void write_session_reaper(int toolset_root, const std::string& mount_dir, std::string_view image);
 
 // A toolset found and verified, its tmpfs made but not yet filled. fill() writes
 // busybox, links applets from the front of `links` (see link_applets),
