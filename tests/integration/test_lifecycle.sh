@@ -89,9 +89,12 @@ done
 cmd="sleep 31337"
 start_bg $cmd
 wait_for 5 in_container "$cmd" || fail "SIGKILL: '$cmd' did not start in the container"
-# The command is ctrdbg's own child (the helper made it with CLONE_PARENT and left).
+# The command's parent is the session's reaper (ctrdbg-session, inside the
+# container), which is ctrdbg's own child (the helper made it with CLONE_PARENT and left).
 p=$(pgrep -fx -- "$cmd")
-assert_eq "$(ps -o ppid= -p "$p" | tr -d ' ')" "$bg" "parent of '$cmd'"
+reaper=$(ps -o ppid= -p "$p" | tr -d ' ')
+assert_eq "$(ps -o comm= -p "$reaper")" "ctrdbg-session" "parent of '$cmd'"
+assert_eq "$(ps -o ppid= -p "$reaper" | tr -d ' ')" "$bg" "parent of the session's reaper"
 wait_for 2 eval '[ "$(ctrdbg_pids " $c " | wc -w)" -eq 1 ]' ||
   fail "the helper is still there while the command runs: [$(ctrdbg_pids " $c ")]"
 t0=$(now)
@@ -101,7 +104,7 @@ assert_status "$rc" 137 "ctrdbg itself after SIGKILL"
 wait_for 2 eval '! on_host "$cmd"' || fail "SIGKILL to ctrdbg: '$cmd' still runs 2 s later"
 elapsed=$(ms_since "$t0")
 assert_nothing_left "SIGKILL" "$cmd"
-pass "SIGKILL to ctrdbg: '$cmd' (its child) gone in ${elapsed} ms"
+pass "SIGKILL to ctrdbg: '$cmd' (its grandchild, through the reaper) gone in ${elapsed} ms"
 
 # ---- started with SIGCHLD ignored (a disposition that survives execve): the
 # command's status still comes back, and nothing waits forever ----
