@@ -73,16 +73,17 @@ pass "prompt names the container ($bb)"
 tty_exec tty
 [[ "$tty_out" =~ ^/dev/pts/([0-9]+)$ ]] || fail "tty inside: [$tty_out]"
 n=${BASH_REMATCH[1]}
+# The device exists in the session, on a devpts instance of the session's own: not
+# the container's (whose processes could open it and push input with TIOCSTI), not
+# the host's.
+tty_exec "test -c /dev/pts/$n && stat -c %d /dev/pts/$n"
+session_dev=$tty_out
+[[ "$session_dev" =~ ^[0-9]+$ ]] || fail "/dev/pts/$n is not a device in the session: [$session_dev]"
 pts_in_container=$(docker exec "$bb" ls /dev/pts/)
-grep -qx -- "$n" <<<"$pts_in_container" || fail "/dev/pts/$n is not in the container's /dev/pts: [$pts_in_container]"
-[ -c "/proc/$bb_pid/root/dev/pts/$n" ] || fail "/dev/pts/$n is not a device in the container's root"
-# On the container's devpts instance (the one its /dev/pts/ptmx belongs to), not
-# the host's, where /dev/pts/N would be some other terminal.
-[ "$(stat -c %d "/proc/$bb_pid/root/dev/pts/$n")" = "$(stat -c %d "/proc/$bb_pid/root/dev/pts/ptmx")" ] ||
-  fail "/dev/pts/$n is not on the container's devpts"
-[ "$(stat -c %d "/proc/$bb_pid/root/dev/pts/$n")" != "$(stat -c %d /dev/pts/ptmx 2>/dev/null)" ] ||
-  fail "the container's devpts is the host's (test precondition)"
-pass "tty is /dev/pts/$n of the container's devpts"
+grep -qx -- "$n" <<<"$pts_in_container" && fail "/dev/pts/$n is in the container's /dev/pts: [$pts_in_container]"
+[ "$session_dev" != "$(stat -c %d "/proc/$bb_pid/root/dev/pts/ptmx")" ] || fail "the session's pty is on the container's devpts"
+[ "$session_dev" != "$(stat -c %d /dev/pts/ptmx 2>/dev/null)" ] || fail "the session's pty is on the host's devpts"
+pass "tty is /dev/pts/$n of the session's own devpts, absent from the container's"
 
 tty_exec 'stty size'
 assert_eq "$tty_out" "$(pane_size)" "stty size at start (window 100x30)"
@@ -133,7 +134,8 @@ session_start "$sc"
 tty_exec tty
 [[ "$tty_out" =~ ^/dev/pts/([0-9]+)$ ]] || fail "tty inside scratch: [$tty_out]"
 n=${BASH_REMATCH[1]}
-[ -c "/proc/$sc_pid/root/dev/pts/$n" ] || fail "/dev/pts/$n does not exist in the scratch container"
+tty_exec "test -c /dev/pts/$n && echo IS-A-DEVICE"
+assert_eq "$tty_out" "IS-A-DEVICE" "/dev/pts/$n in the session in scratch"
 tty_exec 'stty size'
 assert_eq "$tty_out" "$(pane_size)" "stty size in scratch"
 tty_type 'exit'
