@@ -1,5 +1,6 @@
 #include "ctrdbg/session.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -62,6 +64,7 @@ struct ChildContext {
   pid_t target_pid;
   int toolset_fd;
   std::vector<int> keep_fds;  // the helper keeps these (sorted) and closes every other fd from 3 up
+  std::vector<int> open_fds;  // ctrdbg's open fds at the fork (for kernels without close_range)
   const std::vector<std::string>* links;  // applets the helper links from the back
   const cpu_set_t* cpus;      // ctrdbg's CPU set, for the command (see start_session); null: unchanged
   int sock;
@@ -109,19 +112,36 @@ void send_message(int sock, const Message& m, const int* fds = nullptr, int nfds
   ::_exit(code);
 }
 
-// Closes every fd from 3 up except those in `keep` (sorted, each >= 3).
-CTRDBG_ON_COMMAND_STACK void close_fds_except(const int* keep, size_t n) {
+// Closes every fd from 3 up except those in `keep` (sorted, each >= 3). Before
+// Linux 5.9 (no close_range), closes the fds of `open` (ctrdbg's open fds, listed
+// just before the fork) that are not kept.
+CTRDBG_ON_COMMAND_STACK void close_fds_except(const std::vector<int>& keep, const std::vector<int>& open) {
   unsigned from = 3;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned k = static_cast<unsigned>(keep[i]);
+  bool ranges = true;
+  for (int fd : keep) {
+    unsigned k = static_cast<unsigned>(fd);
     if (k < from) continue;
-    if (k > from && ::syscall(SYS_close_range, from, k - 1, 0u) < 0)
-      for (unsigned fd = from; fd < k; ++fd) ::close(static_cast<int>(fd));
+    if (k > from && ::syscall(SYS_close_range, from, k - 1, 0u) < 0) ranges = false;
     from = k + 1;
   }
-  // Before Linux 5.9 (no close_range): every fd ctrdbg opens is O_CLOEXEC and main()
-  // marked inherited ones close-on-exec, so what is left closes with the execve.
-  ::syscall(SYS_close_range, from, ~0u, 0u);
+  if (::syscall(SYS_close_range, from, ~0u, 0u) < 0) ranges = false;
+  if (ranges) return;
+  for (int fd : open)
+    if (fd > 2 && !std::binary_search(keep.begin(), keep.end(), fd)) ::close(fd);
+}
+
+// ctrdbg's open fds from 3 up (/proc/self/fd), for close_fds_except without
+// close_range.
+std::vector<int> open_fds() {
+  std::vector<int> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return fds;
+  while (dirent* e = ::readdir(dir)) {
+    int fd = std::atoi(e->d_name);
+    if (fd > 2 && fd != ::dirfd(dir)) fds.push_back(fd);
+  }
+  ::closedir(dir);
+  return fds;
 }
 
 // Decimal for argv, without snprintf (async-signal-safe).
@@ -319,7 +339,7 @@ CTRDBG_ON_COMMAND_STACK int reaper_entry(void* arg) { reaper_main(*static_cast<c
   // forked us (the toolset's host files, a --record file, its own pidfds) closes
   // here, in the host's PID namespace, before anything of ours is visible from
   // the container.
-  close_fds_except(ctx.keep_fds.data(), ctx.keep_fds.size());
+  close_fds_except(ctx.keep_fds, ctx.open_fds);
   // Non-dumpable before the first setns (runc CVE-2016-9962): a process in the
   // container must not ptrace us or open /proc/<pid>/fd while we hold host fds.
   // The reaper and the command share this until their execve.
@@ -568,6 +588,9 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
       for (int fd : {c.procs.get(), c.fallback.get()})
         if (fd >= 3) ctx.keep_fds.push_back(fd);
   std::sort(ctx.keep_fds.begin(), ctx.keep_fds.end());
+  // Only needed where close_range is missing (before Linux 5.9); a directory read
+  // of a few entries, paid by every session so that the fallback is the same code.
+  ctx.open_fds = open_fds();
   std::snprintf(ctx.reaper_path, sizeof ctx.reaper_path, "/%s/%s", plan.tool_dir_name.c_str(), kSessionReaperName);
   for (const auto& a : plan.argv) ctx.argv.push_back(const_cast<char*>(a.c_str()));
   ctx.argv.push_back(nullptr);
