@@ -249,7 +249,17 @@ ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_d
   for (const auto& e : tools.extras) bytes += e.size;
   Fd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
   if (!fs) fail_errno("staging toolset: fsopen tmpfs");
-  std::string size = std::to_string(bytes + (1 << 20));
+  // Limits, not reservations. Besides the toolset, the helper mirrors the container's
+  // top level into this tmpfs: an inode per entry, and a page per symlink whose
+  // target does not fit in the inode (128 bytes or more), for as many entries as the
+  // container has (session_root.cpp sets no limit of its own). So past the toolset,
+  // the limits are the kernel's defaults for any tmpfs: half of RAM, and (nr_inodes,
+  // not set) half as many inodes as RAM has pages. They bound what a hostile root can
+  // make a session pin (charged to the helper's memory cgroup), far above what any
+  // image needs (1,000 symlinks of 4,000 bytes take 4 MiB). Nothing else writes here:
+  // the root is sealed read-only before the command runs.
+  long long half_ram = static_cast<long long>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE) / 2;
+  std::string size = std::to_string(bytes + (1 << 20) + std::max(half_ram, 0ll));
   if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, "size", size.c_str(), 0) < 0 ||
       ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
       ::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)

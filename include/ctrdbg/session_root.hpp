@@ -8,7 +8,10 @@
 //      of `/` (move_mount) and chroot into it;
 //   3. for every top-level entry of the container's root, make the same name in
 //      the tmpfs and attach a recursive clone of the original there
-//      (open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) + move_mount); copy symlinks;
+//      (open_tree(OPEN_TREE_CLONE|AT_RECURSIVE) + move_mount); copy symlinks
+//      (targets up to PATH_MAX - 1 bytes). Any number of entries, any name: no
+//      limit of ours; each entry but a symlink takes a mount, of which the kernel
+//      allows fs.mount-max (100,000 by default) in the namespace;
 //   4. (seal_session_root, once the toolset is filled) make the tmpfs itself
 //      read-only, so a new top-level file fails loudly (EROFS) instead of
 //      silently landing outside the container.
