@@ -47,7 +47,7 @@ BatchReader::~BatchReader() {
 
 void BatchReader::read_one_by_one(std::span<Request> requests) {
   for (Request& q : requests) {
-    Fd fd(::openat(q.dirfd, q.path, O_RDONLY | O_NOCTTY | O_CLOEXEC));
+    Fd fd(::openat(q.dirfd, q.path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK));  // a fifo cannot hold the open
     if (!fd) {
       q.result = -errno;
       continue;
@@ -72,7 +72,7 @@ void BatchReader::read(std::span<Request> requests) {
     const auto slot = static_cast<unsigned>(i);
     io_uring_sqe* sqe = io_uring_get_sqe(ring);
     // Direct descriptors never enter the fd table, so they cannot leak into a child.
-    io_uring_prep_openat_direct(sqe, q.dirfd, q.path, O_RDONLY | O_NOCTTY, 0, slot);
+    io_uring_prep_openat_direct(sqe, q.dirfd, q.path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, slot);
     sqe->flags |= IOSQE_IO_LINK;  // the read runs only after a successful open
     io_uring_sqe_set_data64(sqe, Ring::tag(i, Ring::open_step));
     sqe = io_uring_get_sqe(ring);

@@ -1,11 +1,15 @@
 #include "ctrdbg/config.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
 #include "ctrdbg/cli.hpp"
 #include "ctrdbg/error.hpp"
+#include "ctrdbg/fd.hpp"
 #include "ctrdbg/procfs.hpp"
 
 namespace ctrdbg {
@@ -14,6 +18,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kDefaultPath = "/etc/ctrdbg/config.json";
+// A config file is a few hundred bytes; anything this large is not one.
+constexpr size_t kMaxConfigBytes = 1 << 20;
 
 // Walks one JSON object, handing each known key to its reader and refusing the rest.
 class Section {
@@ -53,6 +59,24 @@ class Section {
   const std::string& path_;
   std::vector<std::string> seen_;
 };
+
+// The toolset's directory is made in the session root and covers whatever the
+// container has at that name (README: "A /.ctrdbg the image itself has is hidden").
+// So it must never be a name the container or the command needs: /proc, /etc, /dev,
+// /tmp, "/" itself. A leading dot keeps it out of every standard layout (no FHS or
+// distribution directory has one, as the default /.ctrdbg); one component only, of
+// plain characters and bounded, so it names exactly one entry of the session root
+// and nothing is made below a directory of the container.
+bool valid_mount_dir(std::string_view dir) {
+  constexpr size_t kMaxName = 64;
+  if (dir.size() < 3 || dir[0] != '/' || dir[1] != '.') return false;
+  std::string_view name = dir.substr(1);
+  if (name.size() > kMaxName || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+}
 
 }  // namespace
 
@@ -101,12 +125,10 @@ Config parse_config(std::string_view text, const std::string& path) {
     }
     s.finish();
   }
-  if (auto dir = top.absolute_path("mount_dir")) {
-    // One directory directly under /, a plain name: it is created in the session root.
-    std::string_view name = std::string_view(*dir).substr(1);
-    if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..")
-      top.wrong("mount_dir", "a directory directly under / such as \"/.ctrdbg\"");
-    c.mount_dir = *dir;
+  if (const json* dir = top.get("mount_dir")) {
+    if (!dir->is_string() || !valid_mount_dir(dir->get_ref<const std::string&>()))
+      top.wrong("mount_dir", "a single top-level directory whose name starts with a dot, e.g. /.ctrdbg");
+    c.mount_dir = dir->get<std::string>();
   }
   if (auto socket = top.absolute_path("audit_socket")) c.audit_socket = *socket;
   top.finish();
@@ -116,10 +138,23 @@ Config parse_config(std::string_view text, const std::string& path) {
 Config load_config(const char* env_path) {
   bool explicit_path = env_path && *env_path;
   std::string path = explicit_path ? env_path : kDefaultPath;
-  auto text = read_small_file(AT_FDCWD, path.c_str(), 1 << 20);
-  if (!text) {
+  // Named after where the path came from, so a stray CTRDBG_CONFIG is recognised.
+  const std::string what = explicit_path ? "CTRDBG_CONFIG " + path : "config file " + path;
+  // O_NONBLOCK: a fifo named as the config file would otherwise hold ctrdbg in
+  // open() until some writer came along, before it has said a word. Only a regular
+  // file is read; a fifo, a device or a directory is refused by its type.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd) {
     if (errno == ENOENT && !explicit_path) return Config{};
-    fail_errno("config file {}", path);
+    fail_errno("{}", what);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0) fail_errno("{}", what);
+  if (!S_ISREG(st.st_mode)) fail("{}: not a regular file ({})", what, file_type_name(st.st_mode));
+  auto text = read_regular_file(fd.get(), kMaxConfigBytes);
+  if (!text) {
+    if (errno == EFBIG) fail("{}: larger than {} bytes", what, kMaxConfigBytes);
+    fail_errno("{}", what);
   }
   return parse_config(*text, path);
 }

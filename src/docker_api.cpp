@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -63,8 +64,12 @@ InspectResult parse_container_inspect(std::string_view text) {
   const json& id = member(doc, "Id", where);
   if (!id.is_string() || id.get<std::string>().size() != 64) throw Error("container inspect answer: bad \"Id\"");
   t.id = id.get<std::string>();
-  t.name = string_or_empty(doc, "Name");
+  // Docker names every container ("/web"): an answer without a name is no container's.
+  const json& name = member(doc, "Name", where);
+  if (!name.is_string()) throw Error("container inspect answer: bad \"Name\"");
+  t.name = name.get<std::string>();
   if (t.name.starts_with('/')) t.name.erase(0, 1);
+  if (t.name.empty()) throw Error("container inspect answer: empty \"Name\"");
 
   const json& state = member(doc, "State", where);
   if (!state.is_object()) throw Error("container inspect answer: \"State\" is not an object");
@@ -199,10 +204,27 @@ Target resolve_via_docker_api(const std::string& target, const std::string& sock
     throw EngineUnavailable(fmt::format("docker API: {}", e.what()));
   }
 
+  // An answer that is no answer — a 200 whose body is not a container (not JSON; no
+  // Id, Name or State.Pid, or of the wrong types), or a status the inspect never
+  // has — says nothing about the container: the engine could not be asked after
+  // all (a proxy in the way, a daemon half-broken), so the caller may read the
+  // on-disk state. Only a well-formed answer is final.
+  std::optional<InspectResult> inspected;
+  if (inspect.status == 200) {
+    try {
+      inspected = parse_container_inspect(inspect.body);
+    } catch (const Error& e) {
+      throw EngineUnavailable(fmt::format("docker API: broken answer from {}: {}", socket_path, e.what()));
+    }
+  } else if (inspect.status < 400 && list.status == 0) {
+    throw EngineUnavailable(fmt::format("docker API: broken answer from {}: HTTP {} to a container inspect",
+                                        socket_path, inspect.status));
+  }
+
   // The engine answered: what it says is final.
   try {
-    if (inspect.status == 200) {
-      InspectResult r = parse_container_inspect(inspect.body);
+    if (inspected) {
+      InspectResult& r = *inspected;
       r.target.source = fmt::format("docker API ({}, API {})", socket_path, version.empty() ? "unknown" : version);
       const std::string who = fmt::format("container {}", r.target.display());
       if (r.state.paused) fail("{} is paused; resume it first (docker unpause {})", who, r.target.name);

@@ -174,7 +174,14 @@ HttpResponse UnixHttpClient::receive() {
   bool eof = false;
   for (;;) {
     size_t used = 0;
-    if (auto r = parse_http_response(buffer_, eof, &used)) {
+    std::optional<HttpResponse> r;
+    try {
+      r = parse_http_response(buffer_, eof, &used);
+    } catch (const Error& e) {
+      // Said the way every broken answer is said (docker_api.cpp), naming the socket.
+      fail("broken answer from {}: {}", path_, e.what());
+    }
+    if (r) {
       buffer_.erase(0, used);
       return std::move(*r);
     }

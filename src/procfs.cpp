@@ -68,9 +68,27 @@ bool cgroup_mentions_id(std::string_view cgroup, std::string_view id) {
   return false;
 }
 
+const char* file_type_name(mode_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG: return "a regular file";
+    case S_IFDIR: return "a directory";
+    case S_IFIFO: return "a fifo";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFLNK: return "a symbolic link";
+    default: return "an unknown file type";
+  }
+}
+
 std::optional<std::string> read_small_file(int dirfd, const char* path, size_t limit) {
-  Fd fd(::openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  // O_NONBLOCK: opening a fifo for reading otherwise waits for a writer, forever.
+  // On the regular files this reads it changes nothing.
+  Fd fd(::openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0) return std::nullopt;
+  if (!S_ISREG(st.st_mode)) fail("{}: not a regular file ({})", path, file_type_name(st.st_mode));
   std::string out;
   char buf[4096];
   while (out.size() < limit) {

@@ -1,6 +1,9 @@
 #include "ctrdbg/recording.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ctrdbg/error.hpp"
+#include "ctrdbg/procfs.hpp"
 
 namespace ctrdbg {
 
@@ -39,8 +43,31 @@ std::string asciicast_header(unsigned cols, unsigned rows, std::int64_t unix_tim
 }
 
 void Recorder::open(const std::string& path, unsigned cols, unsigned rows, const std::string& term) {
-  fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600));
+  // FILE is a regular file (created or truncated) or a fifo that a reader has open:
+  // the recording streams into it. Anything else is refused by its type before it is
+  // opened for writing (opening a device may do something: a tape rewinds, a serial
+  // line waits for carrier). Every open is O_NONBLOCK: a fifo nobody reads would
+  // otherwise hold ctrdbg in open() forever; with O_NONBLOCK it fails with ENXIO.
+  struct stat st {};
+  Fd probe(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (probe && ::fstat(probe.get(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    fail("--record {}: not a regular file or a fifo ({})", path, file_type_name(st.st_mode));
+  const bool was_fifo = probe && S_ISFIFO(st.st_mode);
+  probe.reset();
+  fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600));
+  if (!fd_ && errno == ENXIO && was_fifo)
+    fail("--record {}: a fifo with no reader (start the reader first, e.g. `cat {} > session.cast`)", path, path);
   if (!fd_) fail_errno("--record {}", path);
+  // The path may have changed since the look above: check what was opened.
+  if (::fstat(fd_.get(), &st) < 0) fail_errno("--record {}", path);
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    fd_.reset();
+    fail("--record {}: not a regular file or a fifo ({})", path, file_type_name(st.st_mode));
+  }
+  // A reader that goes away must end the recording (EPIPE, one warning), not
+  // ctrdbg: the relay ignores SIGPIPE too, and the command gets the default back
+  // (session.cpp), so this only covers the header, written before the relay runs.
+  if (S_ISFIFO(st.st_mode)) ::signal(SIGPIPE, SIG_IGN);
   path_ = path;
   start_ = std::chrono::steady_clock::now();
   write_line(asciicast_header(cols ? cols : 80, rows ? rows : 24,
@@ -83,15 +110,37 @@ void Recorder::write_line(const std::string& line) {
   while (done < line.size()) {
     ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
     if (n < 0 && errno == EINTR) continue;
+    // The fd stays O_NONBLOCK: a fifo whose reader falls behind gives EAGAIN once
+    // the pipe is full. The relay runs on this thread, so a blocking write would
+    // freeze the session (typed keys, output, the escape) for as long as the reader
+    // stalls. Wait for the reader, but only while it makes progress.
+    if (n < 0 && errno == EAGAIN && reader_keeps_up()) continue;
     if (n <= 0) {
       // Never the session's problem: say so once and stop recording.
-      std::fprintf(stderr, "\r\nctrdbg: warning: recording to %s stopped: %s\r\n", path_.c_str(),
-                   n < 0 ? std::strerror(errno) : "short write");
+      const char* why = n == 0            ? "short write"
+                        : errno == EAGAIN ? "its reader read nothing for a second"
+                                          : std::strerror(errno);
+      std::fprintf(stderr, "\r\nctrdbg: warning: recording to %s stopped: %s\r\n", path_.c_str(), why);
       fd_.reset();
       return;
     }
     done += static_cast<size_t>(n);
   }
+}
+
+bool Recorder::reader_keeps_up() {
+  pollfd p{fd_.get(), POLLOUT, 0};
+  auto deadline = std::chrono::steady_clock::now() + kReaderPatience;
+  for (;;) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r > 0) return true;  // writable again, or POLLERR: the next write() says which
+    break;
+  }
+  errno = EAGAIN;
+  return false;
 }
 
 }  // namespace ctrdbg

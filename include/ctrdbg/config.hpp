@@ -15,7 +15,8 @@
 //     "exec_root": "/var/run/docker",     // dockerd's exec-root: runc's and containerd's state
 //     "timeout": "1s"                     // the Engine API deadline (like --timeout)
 //   },
-//   "mount_dir": "/.ctrdbg",              // where the toolset appears in the session
+//   "mount_dir": "/.ctrdbg",              // where the toolset appears in the session: one
+//                                         // top-level name starting with a dot (never /proc, /etc)
 //   "audit_socket": "/dev/log"            // the syslog socket for the per-session audit line
 // }
 #pragma once
@@ -46,6 +47,8 @@ struct Config {
 Config parse_config(std::string_view text, const std::string& path);
 
 // Reads CTRDBG_CONFIG (which must exist) or /etc/ctrdbg/config.json (which may not).
+// Either must be a regular file: a fifo, a device or a directory is an Error naming
+// its type, at once (the open cannot block).
 Config load_config(const char* env_path);
 
 }  // namespace ctrdbg

@@ -30,7 +30,9 @@ struct InspectResult {
   Target target;
   ContainerState state;
 };
-// Target.group_add is HostConfig.GroupAdd, or unknown (nullopt) when that is malformed.
+// Id (64 hex digits), Name and State.Pid must be there with their types, or it is
+// no container's answer. Target.group_add is HostConfig.GroupAdd, or unknown
+// (nullopt) when that is malformed.
 InspectResult parse_container_inspect(std::string_view json);
 // The "Config" object both the Engine API and config.v2.json carry: Env,
 // WorkingDir, User, Hostname, Image into `t` (absent or mistyped members skipped).
@@ -47,7 +49,9 @@ std::string api_error_message(std::string_view body);
 
 // Asks the engine once; returns a running container or throws Error (exit 125)
 // saying why not: not found, ambiguous (with the matches), not running, paused,
-// restarting, engine unreachable or too slow.
+// restarting. EngineUnavailable when the engine could not be asked: unreachable,
+// too slow, or a broken answer (a garbled HTTP response, an HTTP 5xx, a 200 whose
+// body is not a container: not JSON, no Id, Name or State.Pid of the right type).
 // `while_waiting`, when set, runs once right after the question has been sent:
 // work for this thread while the engine prepares its answer. It must not throw.
 Target resolve_via_docker_api(const std::string& target, const std::string& socket_path,

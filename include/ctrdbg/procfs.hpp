@@ -28,9 +28,19 @@ pid_t parse_stat_ppid(std::string_view stat);
 // container ID ("/docker/<id>", "/system.slice/docker-<id>.scope", ".../<id>").
 bool cgroup_mentions_id(std::string_view cgroup, std::string_view id);
 
-// Reads at most `limit` bytes of a file relative to dirfd (no O_NONBLOCK games needed:
-// /proc files never block). Returns nullopt with errno set on failure.
+// Reads at most `limit` bytes of a regular file relative to dirfd: a /proc file, or
+// a file a user or an engine names (daemon.json, a runtime's state, an OCI spec).
+// It is opened O_NONBLOCK, so a fifo or a device put where a file is expected cannot
+// hold ctrdbg in open() (a fifo without a writer) or in read(); /proc files are
+// regular files and read as before. Returns nullopt with errno set when the file
+// cannot be opened or read; throws Error "PATH: not a regular file (a fifo)" when it
+// is something else.
 std::optional<std::string> read_small_file(int dirfd, const char* path, size_t limit = 1 << 16);
+
+// What kind of file `mode` (st_mode) is, for messages: "a fifo", "a directory",
+// "a socket", "a character device", "a block device", "a symbolic link",
+// "a regular file".
+const char* file_type_name(mode_t mode);
 
 // The whole of `fd`, which must be a regular file of at most `limit` bytes: what a
 // container or an engine could have replaced by a fifo, a device or a huge file.

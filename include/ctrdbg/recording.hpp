@@ -4,8 +4,8 @@
 // for a resize.
 //
 // The recording must never endanger the session: a write that fails (disk full,
-// read-only, I/O error) stops the recording with one warning, and the session
-// goes on. Output bytes are split at UTF-8 character boundaries, so a character
+// read-only, I/O error, a fifo's reader gone or stalled for a second) stops the
+// recording with one warning, and the session goes on. Output bytes are split at UTF-8 character boundaries, so a character
 // cut in two by a read is written whole in the next event instead of being
 // mangled.
 #pragma once
@@ -32,8 +32,10 @@ std::string asciicast_header(unsigned cols, unsigned rows, std::int64_t unix_tim
 class Recorder {
  public:
   Recorder() = default;
-  // Opens (creates or truncates) FILE; throws Error when it cannot be created,
-  // before the session starts.
+  // Opens FILE: a regular file (created or truncated), or a fifo a reader has open
+  // (the recording streams into it). Throws Error before the session starts when it
+  // cannot be created, is a fifo without a reader, or is another type (a directory,
+  // a device, a socket). Never blocks.
   void open(const std::string& path, unsigned cols, unsigned rows, const std::string& term);
   bool active() const { return fd_.get() >= 0; }
   void output(std::string_view bytes);
@@ -43,6 +45,9 @@ class Recorder {
 
  private:
   void write_line(const std::string& line);
+  // After EAGAIN (a fifo's reader is behind): waits up to kReaderPatience for room.
+  bool reader_keeps_up();
+  static constexpr std::chrono::milliseconds kReaderPatience{1000};
   Fd fd_;
   std::string path_;
   std::string pending_;  // an incomplete UTF-8 sequence from the last output

@@ -2,7 +2,8 @@
 //   pid://N             any process, no engine asked
 //   docker Engine API   asked once, with a deadline (--timeout)
 //   docker on disk      when the API could not be asked: no socket (no waiting),
-//                       refused, or no answer within the deadline (a hung dockerd)
+//                       refused, no answer within the deadline (a hung dockerd),
+//                       or a broken answer (garbled HTTP, a body that is no container)
 // --engine api|disk forces one source. A definitive answer from the API ("no such
 // container", "not running") is final: the disk would only repeat it, staler.
 #pragma once

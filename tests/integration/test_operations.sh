@@ -83,11 +83,15 @@ assert ["r", "100x30"] in [[e[1], e[2]] for e in events], "resize event missing"
 PY
 pass "--record writes asciicast v2: header, monotone timestamps, output, resize"
 
-# A recording to a full disk stops with a warning; the session goes on.
-run_ctrdbg -t --record /dev/full "$name" -- sh -c 'echo still-here'
+# A recording to a full disk stops with a warning; the session goes on. (A full
+# tmpfs, not /dev/full: --record refuses devices.)
+mkdir "$TEST_TMP/full" && mount -t tmpfs -o size=16k tmpfs "$TEST_TMP/full" || fail "cannot mount a small tmpfs"
+on_exit "umount '$TEST_TMP/full'"
+head -c 1M /dev/zero >"$TEST_TMP/full/fill" 2>/dev/null
+run_ctrdbg -t --record "$TEST_TMP/full/session.cast" "$name" -- sh -c 'echo still-here'
 assert_eq "$rc" 0 "exit status with a broken recording"
 assert_contains "$out" "still-here" "output with a broken recording"
-assert_contains "$err" "recording to /dev/full stopped" "warning"
+assert_contains "$err" "recording to $TEST_TMP/full/session.cast stopped: No space left on device" "warning"
 pass "a broken recording warns and the session continues"
 
 # The escape: ^] then q ends a stuck session; the terminal is restored.

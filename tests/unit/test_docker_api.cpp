@@ -127,7 +127,7 @@ TEST_CASE("docker inspect: fields of a running container") {
 }
 
 TEST_CASE("docker inspect: HostConfig.GroupAdd, for -u") {
-  std::string base = R"({"Id": ")" + kId + R"(", "State": {"Running": true, "Pid": 7})";
+  std::string base = R"({"Id": ")" + kId + R"(", "Name": "/web", "State": {"Running": true, "Pid": 7})";
   auto group_add = [&](const std::string& host_config) { return parse_container_inspect(base + host_config + "}").target.group_add; };
   // Answered by the API: known, even when empty.
   CHECK(group_add("") == std::vector<std::string>{});
@@ -168,11 +168,14 @@ TEST_CASE("docker inspect: Pid 0 (stopped container) is accepted as 0") {
   CHECK(r.target.pid == 0);
 }
 
-TEST_CASE("docker inspect: name without a leading slash, or missing") {
+TEST_CASE("docker inspect: name without a leading slash; missing, empty or not a string is a broken answer") {
   CHECK(parse_container_inspect(with("\"Name\": \"/web\"", "\"Name\": \"web\"")).target.name == "web");
-  InspectResult r = parse_container_inspect(with("\"Name\": \"/web\",", ""));
-  CHECK(r.target.name.empty());
-  CHECK(r.target.display() == "3f2a1b2c3d4e");
+  // Docker names every container: without a name it is no container's answer.
+  CHECK(inspect_error(with("\"Name\": \"/web\",", "")).find("\"Name\"") != std::string::npos);
+  CHECK(inspect_error(with("\"Name\": \"/web\"", "\"Name\": 42")).find("\"Name\"") != std::string::npos);
+  CHECK(inspect_error(with("\"Name\": \"/web\"", "\"Name\": null")).find("\"Name\"") != std::string::npos);
+  CHECK(inspect_error(with("\"Name\": \"/web\"", "\"Name\": \"/\"")).find("\"Name\"") != std::string::npos);
+  CHECK(inspect_error(with("\"Name\": \"/web\"", "\"Name\": [\"/web\"]")).find("\"Name\"") != std::string::npos);
 }
 
 TEST_CASE("docker inspect: absent or partial Config is tolerated") {
@@ -186,34 +189,34 @@ TEST_CASE("docker inspect: absent or partial Config is tolerated") {
   CHECK(r.target.hostname.empty());
   CHECK(r.target.image.empty());
 
-  std::string null_config = R"({"Id": ")" + kId + R"(", "State": {"Running": true, "Pid": 7}, "Config": null})";
+  std::string null_config = R"({"Id": ")" + kId + R"(", "Name": "/db", "State": {"Running": true, "Pid": 7}, "Config": null})";
   CHECK(parse_container_inspect(null_config).target.env.empty());
 
   // "Env": null (an image without ENV) and non-string entries are skipped.
   std::string odd = R"({"Id": ")" + kId +
-                    R"(", "State": {"Pid": 7}, "Config": {"Env": null, "WorkingDir": "", "User": ""}})";
+                    R"(", "Name": "/db", "State": {"Pid": 7}, "Config": {"Env": null, "WorkingDir": "", "User": ""}})";
   InspectResult o = parse_container_inspect(odd);
   CHECK(o.target.env.empty());
   CHECK(o.target.working_dir.empty());
-  std::string mixed = R"({"Id": ")" + kId + R"(", "State": {"Pid": 7}, "Config": {"Env": ["A=1", 5, null, "B=2"]}})";
+  std::string mixed = R"({"Id": ")" + kId + R"(", "Name": "/db", "State": {"Pid": 7}, "Config": {"Env": ["A=1", 5, null, "B=2"]}})";
   CHECK(parse_container_inspect(mixed).target.env == std::vector<std::string>{"A=1", "B=2"});
 }
 
 TEST_CASE("docker inspect: missing or malformed State") {
   std::string no_state = R"({"Id": ")" + kId + R"(", "Name": "/web"})";
   CHECK(inspect_error(no_state).find("State") != std::string::npos);
-  std::string state_string = R"({"Id": ")" + kId + R"(", "State": "running"})";
+  std::string state_string = R"({"Id": ")" + kId + R"(", "Name": "/web", "State": "running"})";
   CHECK(inspect_error(state_string).find("State") != std::string::npos);
 }
 
 TEST_CASE("docker inspect: a state flag that is not a boolean is an Error (fuzz finding)") {
   // tests/fuzz/crashes/docker_api-state-running-not-bool.bin: json::value() threw nlohmann's type_error.
-  std::string running_yes = R"({"Id": ")" + kId + R"(", "State": {"Running": "yes", "Pid": 1}})";
+  std::string running_yes = R"({"Id": ")" + kId + R"(", "Name": "/db", "State": {"Running": "yes", "Pid": 1}})";
   CHECK(inspect_error(running_yes).find("\"Running\" is not a boolean") != std::string::npos);
   CHECK(inspect_error(with("\"Paused\": false", "\"Paused\": 0")).find("Paused") != std::string::npos);
   CHECK(inspect_error(with("\"Restarting\": false", "\"Restarting\": []")).find("Restarting") != std::string::npos);
   // Absent (or null) still reads as false.
-  std::string bare = R"({"Id": ")" + kId + R"(", "State": {"Running": null, "Pid": 1}})";
+  std::string bare = R"({"Id": ")" + kId + R"(", "Name": "/db", "State": {"Running": null, "Pid": 1}})";
   CHECK_FALSE(parse_container_inspect(bare).state.running);
 }
 
@@ -319,10 +322,12 @@ struct FakeDockerd {
                          .string();
   int listener = -1;
   std::vector<std::pair<std::string, std::string>> routes;  // request-line prefix, raw response
+  std::string close_after;  // a request-line prefix: the connection is closed once it is answered
   std::atomic<int> requests{0};                             // request lines read so far
   std::thread server;
 
-  explicit FakeDockerd(std::vector<std::pair<std::string, std::string>> r) : routes(std::move(r)) {
+  explicit FakeDockerd(std::vector<std::pair<std::string, std::string>> r, std::string close = {})
+      : routes(std::move(r)), close_after(std::move(close)) {
     ::unlink(path.c_str());
     listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
@@ -349,6 +354,7 @@ struct FakeDockerd {
                 break;
               }
             if (::write(c, answer.data(), answer.size()) < 0) break;
+            if (!close_after.empty() && line.starts_with(close_after)) break;
             continue;
           }
           ssize_t n = ::read(c, buf, sizeof buf);
@@ -449,4 +455,78 @@ TEST_CASE("rethrow_as keeps the type: EngineUnavailable, AmbiguousTarget, Error"
     CHECK(e.exit_code() == 126);
     CHECK(std::string(e.what()) == "y");
   }
+}
+
+TEST_CASE("docker API: a broken answer is EngineUnavailable (the caller reads the disk); a verdict stays final") {
+  const std::string id(64, 'c');
+  const std::string ping = json_response(200, "OK", "OK");
+  const std::string good = R"({"Id":")" + id + R"(","Name":"/web","State":{"Status":"running","Running":true,"Pid":4242}})";
+  struct Case {
+    const char* what;
+    std::string inspect;  // the raw answer to GET /containers/web/json
+    const char* says;     // in the message
+  };
+  const std::vector<Case> broken = {
+      {"200, not JSON", json_response(200, "OK", "<html>gateway</html>"), "not valid JSON"},
+      {"200, empty body", json_response(200, "OK", ""), "not valid JSON"},
+      {"200, a JSON array", json_response(200, "OK", "[]"), "not a JSON object"},
+      {"200, no State.Pid", json_response(200, "OK", R"({"Id":")" + id + R"(","Name":"/web","State":{"Running":true}})"),
+       "State.Pid"},
+      {"200, State.Pid a string",
+       json_response(200, "OK", R"({"Id":")" + id + R"(","Name":"/web","State":{"Running":true,"Pid":"4242"}})"),
+       "State.Pid"},
+      {"200, no Id", json_response(200, "OK", R"({"Name":"/web","State":{"Running":true,"Pid":4242}})"), "Id"},
+      {"200, Id a number",
+       json_response(200, "OK", R"({"Id":42,"Name":"/web","State":{"Running":true,"Pid":4242}})"), "Id"},
+      {"200, no Name", json_response(200, "OK", R"({"Id":")" + id + R"(","State":{"Running":true,"Pid":4242}})"),
+       "Name"},
+      {"200, Name an object",
+       json_response(200, "OK", R"({"Id":")" + id + R"(","Name":{},"State":{"Running":true,"Pid":4242}})"), "Name"},
+      {"truncated body", "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" + good.substr(0, 40), "truncated"},
+      {"garbled status line", "HTTP/1.1 two hundred\r\n\r\n", "malformed HTTP status line"},
+      {"not HTTP at all", "SSH-2.0-OpenSSH_9.2\r\n\r\n", "malformed HTTP status line"},
+      {"a status the inspect never has", json_response(204, "No Content", ""), "HTTP 204"},
+      {"HTTP 500", json_response(500, "Internal Server Error", R"({"message":"boom"})"), "boom"},
+  };
+  for (const auto& c : broken) {
+    CAPTURE(c.what);
+    // The server closes after its answer, so a truncated body ends rather than waits.
+    FakeDockerd d({{"GET /_ping", ping}, {"GET /containers/web/json", c.inspect}}, "GET /containers/web/json");
+    try {
+      resolve_via_docker_api("web", d.path, std::chrono::milliseconds(1000));
+      FAIL("a broken answer was taken");
+    } catch (const EngineUnavailable& e) {
+      std::string m = e.what();
+      CHECK(m.find("docker API: ") == 0);
+      CHECK(m.find(c.says) != std::string::npos);
+      // -v says why the answer was passed over, the same way for HTTP and body faults.
+      if (std::string(c.what) != "HTTP 500") CHECK(m.find("broken answer from " + d.path + ": ") != std::string::npos);
+      CHECK(e.exit_code() == 125);
+    } catch (const Error& e) {
+      FAIL("a broken answer was taken as final: " << e.what());
+    }
+  }
+
+  // Well-formed answers are verdicts: not EngineUnavailable.
+  const std::vector<std::pair<std::string, const char*>> verdicts = {
+      {json_response(404, "Not Found", R"({"message":"No such container: web"})"), "no container named 'web'"},
+      {json_response(200, "OK", R"({"Id":")" + id + R"(","Name":"/web","State":{"Status":"exited","Running":false,"Pid":0}})"),
+       "is not running (status: exited)"},
+      {json_response(200, "OK", R"({"Id":")" + id + R"(","Name":"/web","State":{"Running":true,"Paused":true,"Pid":7}})"),
+       "is paused"},
+  };
+  for (const auto& [answer, says] : verdicts) {
+    CAPTURE(says);
+    FakeDockerd d({{"GET /_ping", ping}, {"GET /containers/web/json", answer}});
+    try {
+      resolve_via_docker_api("web", d.path, std::chrono::milliseconds(1000));
+      FAIL("a verdict was resolved");
+    } catch (const EngineUnavailable& e) {
+      FAIL("a verdict was taken for an engine that cannot answer: " << e.what());
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()).find(says) != std::string::npos);
+    }
+  }
+  FakeDockerd ok({{"GET /_ping", ping}, {"GET /containers/web/json", json_response(200, "OK", good)}});
+  CHECK(resolve_via_docker_api("web", ok.path, std::chrono::milliseconds(1000)).pid == 4242);
 }

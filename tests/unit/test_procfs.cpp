@@ -179,10 +179,30 @@ TEST_CASE("read_small_file: relative to a directory fd") {
   CHECK(*r == "relative content");
 }
 
-TEST_CASE("read_small_file: a directory is an error") {
-  errno = 0;
-  CHECK_FALSE(read_small_file(AT_FDCWD, "/tmp").has_value());
-  CHECK(errno == EISDIR);
+TEST_CASE("read_small_file: anything but a regular file is an Error naming its type, at once") {
+  CHECK_THROWS_WITH_AS(read_small_file(AT_FDCWD, "/tmp"), "/tmp: not a regular file (a directory)", Error);
+  CHECK_THROWS_WITH_AS(read_small_file(AT_FDCWD, "/dev/null"), "/dev/null: not a regular file (a character device)",
+                       Error);
+  // A fifo with no writer: a blocking open() would wait for one forever.
+  std::string fifo = "/tmp/ctrdbg-unit-fifo-" + std::to_string(::getpid());
+  ::unlink(fifo.c_str());
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH_AS(read_small_file(AT_FDCWD, fifo.c_str()), (fifo + ": not a regular file (a fifo)").c_str(),
+                       Error);
+  ::unlink(fifo.c_str());
+  // /proc files are regular files: O_NONBLOCK changes nothing for them.
+  auto status = read_small_file(AT_FDCWD, "/proc/self/status");
+  REQUIRE(status.has_value());
+  CHECK(status->find("Pid:") != std::string::npos);
+}
+
+TEST_CASE("file_type_name") {
+  CHECK(std::string(ctrdbg::file_type_name(S_IFIFO | 0600)) == "a fifo");
+  CHECK(std::string(ctrdbg::file_type_name(S_IFDIR | 0755)) == "a directory");
+  CHECK(std::string(ctrdbg::file_type_name(S_IFSOCK)) == "a socket");
+  CHECK(std::string(ctrdbg::file_type_name(S_IFCHR)) == "a character device");
+  CHECK(std::string(ctrdbg::file_type_name(S_IFBLK)) == "a block device");
+  CHECK(std::string(ctrdbg::file_type_name(S_IFREG | 0644)) == "a regular file");
 }
 
 TEST_CASE("parse_stat_ppid: field 4, after a comm that holds spaces and parentheses") {
