@@ -186,13 +186,13 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   plan.ns_flags = namespaces_to_join(pinned.pid);
 
   // 4b. Who the command runs as: host root (default), -u USER, or --as-container.
-  //     A target the API found has neither its bundle nor (if malformed there) its
-  //     GroupAdd: both come from Docker's on-disk layout, read once (daemon.json).
+  //     A Docker target's bundle (whichever containerd keeps it) and, when the API's
+  //     answer lacked it, its GroupAdd come from the on-disk layout, read once.
   const bool need_bundle = opt.as_container && target.engine == "docker" && target.bundle.empty();
   const bool need_group_add = opt.user && target.engine == "docker" && !target.group_add;
   if (need_bundle || need_group_add) {
     DockerDiskLayout layout = docker_layout(request.docker_root, request.docker_exec_root);
-    if (need_bundle) target.bundle = layout.task_root + "/" + target.id;
+    if (need_bundle) target.bundle = find_docker_bundle(layout, target);
     if (need_group_add) target.group_add = read_docker_group_add(layout, target.id);
   }
   Credentials credentials = prepare_credentials(target, pinned.pid, {opt.as_container, opt.user});

@@ -79,7 +79,6 @@ Target resolve_docker(const ResolveRequest& req, const std::string& target, std:
   try {
     DockerDiskLayout layout = docker_layout(req.docker_root, req.docker_exec_root);
     Target t = resolve_via_docker_disk(target, layout);
-    t.bundle = layout.task_root + "/" + t.id;
     attempts.push_back(fmt::format("docker on disk answered in {:.1f} ms", ms_since(t0)));
     return t;
   } catch (const Error& e) {

@@ -61,7 +61,7 @@ class FileBuffer {
   bool read(int dirfd, const char* path, size_t limit) {
     len_ = 0;
     complete_ = false;
-    Fd fd(::openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    Fd fd(::openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));  // a fifo cannot hold the open
     if (!fd) return false;
     while (len_ < limit) {
       if (len_ == cap_) grow(std::min(limit, std::max<size_t>(cap_ * 2, 16 << 10)));
@@ -349,6 +349,39 @@ std::string path_from_daemon_json(std::string_view text, std::initializer_list<c
 std::string data_root_from_daemon_json(std::string_view text) { return path_from_daemon_json(text, {"data-root", "graph"}); }
 std::string exec_root_from_daemon_json(std::string_view text) { return path_from_daemon_json(text, {"exec-root"}); }
 
+namespace {
+// A containerd namespace as containerd accepts one (identifiers.Validate): letters
+// and digits, separated by single '.', '_' or '-', at most 76 characters. It
+// names a directory here, so nothing else (no '/', no "..") may pass.
+bool is_containerd_namespace(std::string_view s) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (s.empty() || s.size() > 76 || !alnum(s.front()) || !alnum(s.back())) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (!alnum(s[i]) && (std::string_view("._-").find(s[i]) == std::string_view::npos || !alnum(s[i + 1])))
+      return false;
+  return true;
+}
+}  // namespace
+
+DaemonContainerd containerd_from_daemon_json(std::string_view text) {
+  json doc = json::parse(text, nullptr, false);
+  if (!doc.is_object()) throw Error("not a JSON object");
+  DaemonContainerd out;
+  if (auto it = doc.find("containerd"); it != doc.end()) {
+    // dockerd dials it as a path; containerd's client also takes unix://PATH.
+    std::string address = it->is_string() ? it->get<std::string>() : "";
+    if (address.starts_with("unix://")) address.erase(0, 7);
+    if (address.empty() || address[0] != '/') throw Error("\"containerd\" must be the absolute path of a socket");
+    out.address = address;
+  }
+  if (auto it = doc.find("containerd-namespace"); it != doc.end()) {
+    if (!it->is_string() || !is_containerd_namespace(it->get<std::string>()))
+      throw Error("\"containerd-namespace\" must be a containerd namespace name");
+    out.ns = it->get<std::string>();
+  }
+  return out;
+}
+
 DockerDiskLayout docker_layout(const std::optional<std::string>& data_root, const std::optional<std::string>& exec_root,
                                const std::string& daemon_json) {
   DockerDiskLayout layout;
@@ -360,15 +393,154 @@ DockerDiskLayout docker_layout(const std::optional<std::string>& data_root, cons
   try {
     std::string d = data_root ? *data_root : text ? data_root_from_daemon_json(*text) : "";
     std::string e = exec_root ? *exec_root : text ? exec_root_from_daemon_json(*text) : "";
+    DaemonContainerd containerd = text ? containerd_from_daemon_json(*text) : DaemonContainerd{};
     if (!d.empty()) layout.data_root = d;
-    if (!e.empty()) {
-      layout.runc_root = e + "/runtime-runc/moby";
-      layout.task_root = e + "/containerd/daemon/io.containerd.runtime.v2.task/moby";
+    if (e.empty()) e = "/run/docker";
+    layout.runc_root = e + "/runtime-runc/" + containerd.ns;
+    const std::string tasks = "/io.containerd.runtime.v2.task/" + containerd.ns;
+    const std::string own = e + "/containerd/daemon" + tasks, system = "/run/containerd" + tasks;
+    if (containerd.address.empty()) {
+      layout.task_roots = {own, system};
+    } else {
+      // An external containerd keeps its state where its own configuration says;
+      // the packaged one (and most others) beside its socket.
+      std::string beside = containerd.address.substr(0, containerd.address.rfind('/')) + tasks;
+      layout.task_roots = {beside, system, own};
+      if (beside == system) layout.task_roots.erase(layout.task_roots.begin());
     }
   } catch (const Error& e) {
     throw e.context(daemon_json);
   }
   return layout;
+}
+
+namespace {
+
+// What each place find_docker_bundle looked at held, for its message.
+struct BundleSearch {
+  std::string dir;                  // the task directory whose init.pid names the process; "" when none
+  std::string pid_path;             // its init.pid
+  std::vector<std::string> looked;  // what every other place held
+  bool any_state = false;           // some place had an init.pid (not merely no directory)
+};
+
+// `dir`/init.pid against `pid`: true when it names it; else what it held goes to
+// search.looked.
+bool init_pid_names(const std::string& dir, pid_t pid, BundleSearch& search) {
+  const std::string path = dir + "/init.pid";
+  auto text = read_state_file(path);
+  if (!text) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      search.looked.push_back(path + " (absent)");
+    } else {
+      search.any_state = true;
+      search.looked.push_back(errno_message(path, errno));
+    }
+    return false;
+  }
+  search.any_state = true;
+  long named;
+  try {
+    named = parse_init_pid(*text);
+  } catch (const Error& e) {
+    search.looked.push_back(fmt::format("{}: {}", path, e.what()));
+    return false;
+  }
+  if (named != pid) {
+    search.looked.push_back(fmt::format("{} says pid {}", path, named));
+    return false;
+  }
+  search.dir = dir;
+  search.pid_path = path;
+  return true;
+}
+
+// The runtime v2 shim of container `id`, as the parent of its init `pid`: runc
+// leaves the init to the shim (a subreaper), which containerd starts as
+// `containerd-shim-runc-v2 -namespace NS -id ID -address SOCKET` with the task
+// directory <state>/io.containerd.runtime.v2.task/NS/ID as its working directory.
+// The directory, or "" with the reason in `why`. Only the shim's own files are
+// read: never dockerd's, which may be the process that hangs.
+std::string shim_task_dir(pid_t pid, const std::string& id, std::string& why) {
+  Fd proc = open_proc_pid(pid);
+  auto stat = proc ? read_small_file(proc.get(), "stat") : std::nullopt;
+  if (!stat) {
+    why = fmt::format("pid {} is gone", pid);
+    return "";
+  }
+  const pid_t ppid = parse_stat_ppid(*stat);
+  Fd shim = ppid > 1 ? open_proc_pid(ppid) : Fd();
+  auto cmdline = shim ? read_small_file(shim.get(), "cmdline", 1 << 16) : std::nullopt;
+  if (!cmdline) {
+    why = fmt::format("its parent (pid {}) is no shim", ppid);
+    return "";
+  }
+  std::string ns, shim_id;
+  std::vector<std::string_view> args;
+  for (size_t pos = 0; pos < cmdline->size();) {
+    size_t end = cmdline->find('\0', pos);
+    if (end == std::string::npos) end = cmdline->size();
+    args.emplace_back(cmdline->data() + pos, end - pos);
+    pos = end + 1;
+  }
+  for (size_t i = 1; i + 1 < args.size(); ++i) {
+    if (args[i] == "-namespace") ns = args[i + 1];
+    if (args[i] == "-id") shim_id = args[i + 1];
+  }
+  if (shim_id != id || !is_containerd_namespace(ns)) {
+    why = fmt::format("its parent (pid {}) is no containerd shim of it", ppid);
+    return "";
+  }
+  char buf[4096];
+  ssize_t n = ::readlinkat(shim.get(), "cwd", buf, sizeof buf);
+  if (n <= 0 || static_cast<size_t>(n) == sizeof buf) {
+    why = n < 0 ? errno_message(fmt::format("/proc/{}/cwd of its shim", ppid), errno)
+                : fmt::format("/proc/{}/cwd of its shim: unreadable", ppid);
+    return "";
+  }
+  std::string dir(buf, static_cast<size_t>(n));
+  // A task directory, as the shim sees it (a shim in another mount namespace
+  // names a path that means something else here: its init.pid will not agree).
+  if (dir[0] != '/' || !dir.ends_with("/" + ns + "/" + id)) {
+    why = fmt::format("its shim (pid {}) runs in {}, no task directory", ppid, dir);
+    return "";
+  }
+  return dir;
+}
+
+BundleSearch search_docker_bundle(const DockerDiskLayout& layout, const std::string& id, pid_t pid) {
+  BundleSearch search;
+  if (!is_hex_id(id, 64, 64)) {
+    search.looked.push_back(fmt::format("'{}' is not a container ID", id));
+    return search;
+  }
+  for (const auto& root : layout.task_roots)
+    if (init_pid_names(root + "/" + id, pid, search)) return search;
+  std::string why;
+  std::string dir = shim_task_dir(pid, id, why);
+  if (dir.empty()) {
+    search.looked.push_back("its shim: " + why);
+  } else if (std::find(layout.task_roots.begin(), layout.task_roots.end(), dir.substr(0, dir.size() - 65)) ==
+             layout.task_roots.end()) {
+    init_pid_names(dir, pid, search);
+  }
+  return search;
+}
+
+std::string join_looked(const std::vector<std::string>& looked) {
+  std::string out;
+  for (const auto& l : looked) out += (out.empty() ? "" : "; ") + l;
+  return out;
+}
+
+}  // namespace
+
+std::string find_docker_bundle(const DockerDiskLayout& layout, const Target& target) {
+  BundleSearch search = search_docker_bundle(layout, target.id, target.pid);
+  if (search.dir.empty())
+    fail("container {}: no containerd task directory (its OCI runtime spec) whose init.pid names pid {}: {}",
+         target.display(), target.pid, join_looked(search.looked));
+  return search.dir;
 }
 
 std::string docker_data_root(const std::optional<std::string>& flag, const std::string& daemon_json) {
@@ -847,19 +1019,18 @@ Target resolve_via_docker_disk(const std::string& target, const DockerDiskLayout
     t.start_time = rs.init_start;
     t.source = fmt::format("docker on disk ({}, {})", dir, runc_path);
   } else {
-    std::string pid_path = layout.task_root + "/" + t.id + "/init.pid";
-    auto text = read_state_file(pid_path);
-    if (!text)
-      fail("{}: no runtime state ({} nor {}): the container is not running (stale engine state)", who, runc_path,
-           pid_path);
-    long pid;
-    try {
-      pid = parse_init_pid(*text);
-    } catch (const Error& e) {
-      throw e.context(pid_path);
+    // No runc state (another runtime, or another containerd namespace than the
+    // layout's): containerd's task directory must name the process.
+    BundleSearch search = search_docker_bundle(layout, t.id, t.pid);
+    if (search.dir.empty()) {
+      if (!search.any_state)
+        fail("{}: no runtime state ({} nor a task directory: {}): the container is not running (stale engine state)",
+             who, runc_path, join_looked(search.looked));
+      fail("{}: engine state says pid {}, but no runtime state agrees ({} absent; {}) (stale state)", who, t.pid,
+           runc_path, join_looked(search.looked));
     }
-    if (pid != t.pid) fail("{}: engine state says pid {}, containerd says {} (stale state)", who, t.pid, pid);
-    t.source = fmt::format("docker on disk ({}, {})", dir, pid_path);
+    t.bundle = search.dir;
+    t.source = fmt::format("docker on disk ({}, {})", dir, search.pid_path);
   }
   return t;
 }

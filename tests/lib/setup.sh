@@ -24,20 +24,55 @@ ctrdbg_install_packages() {
   fi
 }
 
-# Starts dockerd when no engine answers; waits until `docker info` works.
+# ctrdbg_daemon LOG COMMAND...: starts COMMAND in a session of its own, output to
+# LOG, without the fds the caller happens to hold (a flock(1) lock, a pipe to
+# ctest): a daemon would keep them open for its whole life.
+ctrdbg_daemon() {
+  local log=$1
+  shift
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+    done
+    setsid "$@" >"$log" 2>&1 &
+  )
+}
+
+# Starts dockerd when no engine answers; waits until `docker info` works. Without
+# systemd it is started as Debian's docker.service (and docker-ce's) starts it: on
+# the system containerd, `dockerd --containerd=/run/containerd/containerd.sock`
+# (containerd started first, as containerd.service would), so the tests see what
+# real hosts have: the containers' bundles and init.pid under
+# /run/containerd/io.containerd.runtime.v2.task/moby, not under dockerd's exec-root.
+# Only where a dockerd ran its own containerd before (its state is in
+# /run/docker/containerd/daemon) is it started bare again: the containers that one
+# left running (live-restore) are known to that containerd alone. (A bare dockerd
+# still takes the system containerd when one listens on that socket.)
 ctrdbg_start_docker() {
   if timeout 5 docker info >/dev/null 2>&1; then return 0; fi
   if command -v systemctl >/dev/null 2>&1 && systemctl start docker 2>/dev/null; then :; else
-    echo "setup: starting dockerd" >&2
-    # Without fds the caller happens to hold (a flock(1) lock, a pipe to ctest):
-    # dockerd would keep them open for its whole life.
-    (
-      for fd in /proc/$BASHPID/fd/*; do
-        fd=${fd##*/}
-        [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
-      done
-      setsid dockerd >/var/log/ctrdbg-dockerd.log 2>&1 &
-    )
+    local containerd_sock=/run/containerd/containerd.sock dockerd_args=()
+    if [ ! -d /run/docker/containerd/daemon ] && command -v containerd >/dev/null 2>&1; then
+      dockerd_args=(--containerd="$containerd_sock")
+      if ! timeout 5 ctr -a "$containerd_sock" version >/dev/null 2>&1; then
+        echo "setup: starting containerd" >&2
+        # Its packaged defaults: /etc/containerd/config.toml, socket in /run/containerd,
+        # state in /run/containerd, root /var/lib/containerd.
+        ctrdbg_daemon /var/log/ctrdbg-containerd.log containerd
+        local up=0
+        for _ in $(seq 1 60); do
+          timeout 5 ctr -a "$containerd_sock" version >/dev/null 2>&1 && { up=1; break; }
+          sleep 0.5
+        done
+        if ((!up)); then
+          echo "setup: containerd did not come up; see /var/log/ctrdbg-containerd.log" >&2
+          return 1
+        fi
+      fi
+    fi
+    echo "setup: starting dockerd${dockerd_args[*]:+ ${dockerd_args[*]}}" >&2
+    ctrdbg_daemon /var/log/ctrdbg-dockerd.log dockerd "${dockerd_args[@]}"
   fi
   for _ in $(seq 1 60); do
     timeout 5 docker info >/dev/null 2>&1 && return 0

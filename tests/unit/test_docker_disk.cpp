@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -39,7 +44,7 @@ struct FakeDocker {
   FakeDocker() {
     layout.data_root = (root / "data").string();
     layout.runc_root = (root / "runc").string();
-    layout.task_root = (root / "tasks").string();
+    layout.task_roots = {(root / "tasks").string()};
     fs::create_directories(root / "data/containers");
   }
   void add(const std::string& id, const std::string& name, bool running, long pid) {
@@ -170,4 +175,154 @@ TEST_CASE("resolve_via_docker_disk refuses stale or disagreeing state") {
   // A damaged config.v2.json names the file.
   write(d.root / "data/containers" / a / "config.v2.json", "{\"ID\":");
   CHECK_THROWS_WITH_AS(resolve_via_docker_disk(a, d.layout), doctest::Contains("config.v2.json"), Error);
+}
+
+TEST_CASE("containerd_from_daemon_json: the containerd dockerd uses and its namespace") {
+  DaemonContainerd none = containerd_from_daemon_json(R"({"data-root":"/srv/docker"})");
+  CHECK(none.address.empty());
+  CHECK(none.ns == "moby");
+  DaemonContainerd packaged = containerd_from_daemon_json(R"({"containerd":"/run/containerd/containerd.sock"})");
+  CHECK(packaged.address == "/run/containerd/containerd.sock");
+  CHECK(containerd_from_daemon_json(R"({"containerd":"unix:///srv/c.sock"})").address == "/srv/c.sock");
+  CHECK(containerd_from_daemon_json(R"({"containerd-namespace":"team-a.docker_2"})").ns == "team-a.docker_2");
+  // Plugins run in "containerd-plugins-namespace": no container ctrdbg enters.
+  CHECK(containerd_from_daemon_json(R"({"containerd-plugins-namespace":"p"})").ns == "moby");
+  CHECK_THROWS_WITH_AS(containerd_from_daemon_json(R"({"containerd":"c.sock"})"),
+                       doctest::Contains("\"containerd\" must be the absolute path"), Error);
+  CHECK_THROWS_AS(containerd_from_daemon_json(R"({"containerd":7})"), Error);
+  // It names a directory: no path tricks.
+  for (const char* ns : {R"("..")", R"("a/b")", R"("")", R"("-a")", R"("a..b")", R"(1)"})
+    CHECK_THROWS_WITH_AS(containerd_from_daemon_json(std::string(R"({"containerd-namespace":)") + ns + "}"),
+                         doctest::Contains("\"containerd-namespace\" must be a containerd namespace name"), Error);
+  CHECK_THROWS_AS(containerd_from_daemon_json("[]"), Error);
+}
+
+TEST_CASE("docker_layout: runc's state under the exec-root, tasks where either containerd keeps them") {
+  unit::ScratchDir scratch("docker-layout");
+  const fs::path daemon_json = scratch.path / "daemon.json";
+
+  // No daemon.json: dockerd's own containerd first, then the system one.
+  DockerDiskLayout plain = docker_layout(std::nullopt, std::nullopt, (scratch.path / "absent.json").string());
+  CHECK(plain.data_root == "/var/lib/docker");
+  CHECK(plain.runc_root == "/run/docker/runtime-runc/moby");
+  CHECK(plain.task_roots == std::vector<std::string>{"/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby",
+                                                     "/run/containerd/io.containerd.runtime.v2.task/moby"});
+  CHECK(plain.task_roots == DockerDiskLayout{}.task_roots);
+
+  // Packaged: the system containerd's first.
+  write(daemon_json, R"({"exec-root":"/srv/exec","containerd":"/run/containerd/containerd.sock"})");
+  DockerDiskLayout packaged = docker_layout(std::nullopt, std::nullopt, daemon_json.string());
+  CHECK(packaged.runc_root == "/srv/exec/runtime-runc/moby");
+  CHECK(packaged.task_roots == std::vector<std::string>{"/run/containerd/io.containerd.runtime.v2.task/moby",
+                                                        "/srv/exec/containerd/daemon/io.containerd.runtime.v2.task/moby"});
+
+  // Another containerd and namespace: beside its socket first.
+  write(daemon_json, R"({"containerd":"/run/k/containerd.sock","containerd-namespace":"dev"})");
+  DockerDiskLayout other = docker_layout(std::string("/data"), std::nullopt, daemon_json.string());
+  CHECK(other.data_root == "/data");
+  CHECK(other.runc_root == "/run/docker/runtime-runc/dev");
+  CHECK(other.task_roots == std::vector<std::string>{"/run/k/io.containerd.runtime.v2.task/dev",
+                                                     "/run/containerd/io.containerd.runtime.v2.task/dev",
+                                                     "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/dev"});
+
+  // Both roots given: they name a dockerd that daemon.json may not describe; not read.
+  write(daemon_json, R"({"containerd-namespace":"dev","containerd":"/x/c.sock"})");
+  DockerDiskLayout given = docker_layout(std::string("/d"), std::string("/e"), daemon_json.string());
+  CHECK(given.runc_root == "/e/runtime-runc/moby");
+  CHECK(given.task_roots.front() == "/e/containerd/daemon/io.containerd.runtime.v2.task/moby");
+
+  write(daemon_json, R"({"containerd-namespace":"../x"})");
+  CHECK(unit::error_of([&] { docker_layout(std::nullopt, std::nullopt, daemon_json.string()); })
+            .starts_with(daemon_json.string() + ": \"containerd-namespace\""));
+}
+
+namespace {
+// A fake runtime v2 shim: `sh -c` with the shim's arguments, in `dir`, whose child
+// (the "init") is a sleep. Both are killed with their process group.
+struct FakeShim {
+  pid_t shim = -1, init = -1;
+  FakeShim(const fs::path& dir, const std::string& ns, const std::string& id) {
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    shim = ::fork();
+    REQUIRE(shim >= 0);
+    if (shim == 0) {
+      ::setpgid(0, 0);
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      if (::chdir(dir.c_str()) != 0) ::_exit(127);
+      ::execl("/bin/sh", "sh", "-c", "sleep 1000 & echo $!; wait", "containerd-shim-runc-v2", "-namespace",
+              ns.c_str(), "-id", id.c_str(), "-address", "/run/containerd/containerd.sock", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    char buf[32] = {};
+    ssize_t n = ::read(out[0], buf, sizeof buf - 1);
+    ::close(out[0]);
+    REQUIRE(n > 0);
+    init = std::atoi(buf);
+    REQUIRE(init > 0);
+  }
+  ~FakeShim() {
+    if (shim > 0) {
+      ::kill(-shim, SIGKILL);
+      ::waitpid(shim, nullptr, 0);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("find_docker_bundle: the task directory whose init.pid names the process") {
+  FakeDocker d;
+  const std::string a = id_with('a');
+  d.layout.task_roots = {(d.root / "own/moby").string(), (d.root / "system/moby").string()};
+  Target t;
+  t.id = a;
+  t.name = "web";
+  t.pid = 4194000;  // above any default pid_max: no process, so no shim either
+
+  // dockerd's own containerd has a stale directory of it; the system one the live task.
+  write(d.root / "own/moby" / a / "init.pid", "4242");
+  write(d.root / "system/moby" / a / "init.pid", "4194000\n");
+  CHECK(find_docker_bundle(d.layout, t) == (d.root / "system/moby" / a).string());
+
+  fs::remove_all(d.root / "system");
+  std::string e = unit::error_of([&] { find_docker_bundle(d.layout, t); });
+  CHECK(e.find("container web (a00000000000): no containerd task directory") != std::string::npos);
+  CHECK(e.find((d.root / "own/moby" / a / "init.pid").string() + " says pid 4242") != std::string::npos);
+  CHECK(e.find((d.root / "system/moby" / a / "init.pid").string() + " (absent)") != std::string::npos);
+  CHECK(e.find("its shim: pid 4194000 is gone") != std::string::npos);
+
+  // On disk: without runc's state, init.pid of either root is the runtime's word.
+  d.add(a, "web", true, 4194000);
+  write(d.root / "system/moby" / a / "init.pid", "4194000");
+  Target found = resolve_via_docker_disk("web", d.layout);
+  CHECK(found.bundle == (d.root / "system/moby" / a).string());
+  CHECK(found.source.find((d.root / "system/moby" / a / "init.pid").string()) != std::string::npos);
+  // With runc's state the bundle is left to find_docker_bundle (only --as-container needs it).
+  d.runc(a, 4194000, 1);
+  CHECK(resolve_via_docker_disk("web", d.layout).bundle.empty());
+}
+
+TEST_CASE("find_docker_bundle: any containerd's task directory, through the shim that runs the container") {
+  FakeDocker d;
+  const std::string a = id_with('a'), b = id_with('b');
+  const fs::path bundle = d.root / "elsewhere/io.containerd.runtime.v2.task/team" / a;
+  fs::create_directories(bundle);
+  FakeShim shim(bundle, "team", a);
+  write(bundle / "init.pid", std::to_string(shim.init));
+  Target t;
+  t.id = a;
+  t.pid = shim.init;
+  CHECK(find_docker_bundle(d.layout, t) == bundle.string());
+
+  // The shim must be this container's, and its directory must agree.
+  Target other = t;
+  other.id = b;
+  CHECK(unit::error_of([&] { find_docker_bundle(d.layout, other); })
+            .find(fmt::format("its shim: its parent (pid {}) is no containerd shim of it", shim.shim)) !=
+        std::string::npos);
+  write(bundle / "init.pid", "1");
+  CHECK(unit::error_of([&] { find_docker_bundle(d.layout, t); }).find((bundle / "init.pid").string() + " says pid 1") !=
+        std::string::npos);
 }

@@ -98,7 +98,7 @@ struct FakeDocker {
   FakeDocker() {
     layout.data_root = (root / "data").string();
     layout.runc_root = (root / "runc").string();
-    layout.task_root = (root / "tasks").string();
+    layout.task_roots = {(root / "tasks").string()};
     fs::create_directories(root / "data/containers");
     fs::create_directories(root / "runc");
   }
