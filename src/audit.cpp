@@ -48,11 +48,12 @@ std::string format_audit(const AuditRecord& r) {
                                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                                  time.hours().count(), time.minutes().count(), time.seconds().count());
   return fmt::format(
-      "session uid={} loginuid={} tty={} target={} engine={} name={} id={} pid={} command={} mode={} start={} "
+      "session uid={} loginuid={} tty={} target={} engine={} name={} id={} pid={} command={} mode={}{} start={} "
       "duration={:.3f}s exit={}",
       r.uid, value(r.login_uid), value(r.tty), value(r.target), value(r.engine.empty() ? "-" : r.engine),
       value(r.name.empty() ? "-" : r.name), value(r.id.empty() ? "-" : r.id.substr(0, 12)), r.pid,
-      value(command.empty() ? "(shell)" : command), value(r.mode), when, r.duration_s, r.exit_status);
+      value(command.empty() ? "(shell)" : command), value(r.mode), r.profile.empty() ? "" : " profile=" + value(r.profile),
+      when, r.duration_s, r.exit_status);
 }
 
 void fill_audit_identity(AuditRecord& r) {

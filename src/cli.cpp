@@ -31,7 +31,11 @@ constexpr std::array option_specs{
     OptionSpec{"u,user", "USER[:GROUP]", "Run as this user (names from the container's /etc/passwd and /etc/group)"},
     OptionSpec{"as-container", nullptr,
                "Run with exactly the container's restrictions, as docker exec would: capabilities, seccomp, "
-               "no_new_privs, user, AppArmor, rlimits, cgroups (default: host root, like nsenter)"},
+               "no_new_privs, user, AppArmor, rlimits, cgroups (the default adds CAP_SYS_PTRACE and runs as root)"},
+    OptionSpec{"privileged", nullptr,
+               "Run as host root with every capability, outside the container's cgroups and seccomp, like nsenter; "
+               "the shell sources none of the container's files and finds the toolset first (before 0.2 this was "
+               "the default)"},
     OptionSpec{"toolbox", "PATH", "Static busybox to bring in (default: the host's busybox-static)"},
     OptionSpec{"tools", "PATH", "Extra static tool, or a directory of them, to add to the toolset; repeatable"},
     OptionSpec{"timeout", "DUR", "Deadline for the Docker Engine API (default 1s; e.g. 500ms, 2s)"},
@@ -130,7 +134,9 @@ std::string help_text() {
          "\nTARGET is a container name, full ID or unique ID prefix, looked up in every engine\n"
          "(Docker, podman, containerd), or one engine's form: docker://NAME, podman://NAME,\n"
          "containerd://[NS/]ID, k8s://NAMESPACE/POD[/CONTAINER], pid://N.\n"
-         "Without COMMAND, a login shell from the toolset is started.\n"
+         "Without COMMAND, the toolset's shell is started (a login shell, except with --privileged).\n"
+         "By default the command has the container's own confinement (capabilities, seccomp, AppArmor,\n"
+         "cgroups) as its root user, plus CAP_SYS_PTRACE so that strace, gdb and ss -p work.\n"
          "Exit status: the command's own; 124 --timeout-cmd ran out; 125 ctrdbg failed; 126 cannot execute;\n"
          "127 command not found; 128+N command killed by signal N.\n";
 }
@@ -181,6 +187,8 @@ Options parse_cli(const std::vector<std::string>& argv) {
         fail("-u '{}': expected USER, USER:GROUP, UID or UID:GID", *out.user);
     }
     out.as_container = parsed.count("as-container") > 0;
+    out.privileged = parsed.count("privileged") > 0;
+    if (out.as_container && out.privileged) fail("--as-container and --privileged contradict each other");
     if (parsed.count("toolbox")) out.toolbox = parsed["toolbox"].as<std::string>();
     if (parsed.count("tools")) out.tools = parsed["tools"].as<std::vector<std::string>>();
     if (parsed.count("timeout-cmd")) {

@@ -41,7 +41,10 @@ std::vector<std::string> build_environment(const Target& target, const EnvReques
 
   std::string path = env.get("PATH").value_or(kDefaultPath);
   const std::string bin = req.tool_dir + "/bin";
-  env.set("PATH=" + (path.empty() ? bin : path + ":" + bin));
+  if (path.empty())
+    env.set("PATH=" + bin);
+  else
+    env.set("PATH=" + (req.toolset_first ? bin + ":" + path : path + ":" + bin));
   if (!target.hostname.empty()) env.set_default("HOSTNAME", target.hostname);
   env.set_default("HOME", req.home.empty() ? "/" : req.home);
   if (req.tty) {
@@ -49,6 +52,7 @@ std::vector<std::string> build_environment(const Target& target, const EnvReques
     env.set_default("TERM", term && !term->empty() ? *term : "xterm");
   }
   if (req.default_shell) env.set("ENV=" + req.tool_dir + "/rc");
+  if (req.default_shell && req.toolset_first) env.set("HISTFILE=");
 
   for (const auto& kv : req.overrides) {
     if (kv.find('=') != std::string::npos) {

@@ -185,24 +185,42 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   SessionPlan plan;
   plan.ns_flags = namespaces_to_join(pinned.pid);
 
-  // 4b. Who the command runs as: host root (default), -u USER, or --as-container.
+  // 4b. The session's profile: the container's confinement + CAP_SYS_PTRACE (debug,
+  //     the default), exactly docker exec's (--as-container) or host root
+  //     (--privileged); -u composes with each.
   //     A Docker target's bundle (whichever containerd keeps it) and, when the API's
   //     answer lacked it, its GroupAdd come from the on-disk layout, read once.
-  const bool need_bundle = opt.as_container && target.engine == "docker" && target.bundle.empty();
-  const bool need_group_add = opt.user && target.engine == "docker" && !target.group_add;
+  const ProfileKind profile = opt.privileged     ? ProfileKind::privileged
+                              : opt.as_container ? ProfileKind::as_container
+                                                 : ProfileKind::debug;
+  const bool need_bundle = profile != ProfileKind::privileged && target.engine == "docker" && target.bundle.empty();
+  const bool need_group_add =
+      (opt.user || profile == ProfileKind::debug) && target.engine == "docker" && !target.group_add;
   if (need_bundle || need_group_add) {
     DockerDiskLayout layout = docker_layout(request.docker_root, request.docker_exec_root);
     if (need_bundle) target.bundle = find_docker_bundle(layout, target);
     if (need_group_add) target.group_add = read_docker_group_add(layout, target.id);
   }
-  Credentials credentials = prepare_credentials(target, pinned.pid, {opt.as_container, opt.user});
+  audit.profile = profile_kind_name(profile);
+  Credentials credentials =
+      prepare_credentials(target, pinned.pid, {profile, opt.user, plan.ns_flags, pinned.start_time});
   plan.credentials = &credentials;
-  if (credentials.mode != Credentials::Mode::host_root) say(opt, "command runs as {}", credentials.describe());
-  if (credentials.mode == Credentials::Mode::host_root && process_has_sys_ptrace(pinned.pid))
+  say(opt, "profile: {}", credentials.describe());
+  if (!credentials.ptrace_note.empty()) log_message(LogLevel::warning, credentials.ptrace_note);
+  if (profile == ProfileKind::privileged) {
     log_message(LogLevel::warning,
-                fmt::format("container {} holds CAP_SYS_PTRACE: its processes can trace this session's root shell; "
-                            "--as-container runs with the container's own privileges instead",
-                            target.display()));
+                opt.user ? "--privileged: the command runs as that user outside the container's cgroups, seccomp and "
+                           "AppArmor; container binaries run only when you name them"
+                         : "--privileged: the command runs as host root with every capability, outside the "
+                           "container's cgroups, seccomp and AppArmor; container binaries run only when you name them");
+    auto who = credentials.mode == Credentials::Mode::host_root ? process_with_sys_ptrace(pinned.pid, plan.ns_flags)
+                                                                 : std::nullopt;
+    if (who)
+      log_message(LogLevel::warning,
+                  fmt::format("container {} holds CAP_SYS_PTRACE ({}): its processes can trace this session's "
+                              "host-root shell; the default profile runs with the container's own privileges instead",
+                              target.display(), *who));
+  }
 
   // 5. The toolset, found and its tmpfs made by now.
   auto t_stage = std::chrono::steady_clock::now();
@@ -223,9 +241,17 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   plan.tty = tty;
   plan.have_size = plan.tty && terminal_size(&plan.size, STDIN_FILENO, STDOUT_FILENO);
   bool default_shell = opt.command.empty();
-  plan.argv = default_shell ? std::vector<std::string>{tool_dir + "/bin/sh", "-l"} : opt.command;
-  plan.envp = build_environment(target, {plan.tty, default_shell, opt.env, host_getenv, tool_dir,
-                                         credentials.home.value_or("/root")});
+  // A login shell sources the container's /etc/profile and ~/.profile: not with
+  // --privileged, whose PATH also finds the toolset first (credentials.hpp).
+  if (default_shell && credentials.login_shell)
+    plan.argv = {tool_dir + "/bin/sh", "-l"};
+  else if (default_shell)
+    plan.argv = {tool_dir + "/bin/sh"};
+  else
+    plan.argv = opt.command;
+  EnvRequest env_request{plan.tty, default_shell, opt.env, host_getenv, tool_dir, credentials.home.value_or("/root")};
+  env_request.toolset_first = credentials.toolset_first;
+  plan.envp = build_environment(target, env_request);
   plan.tool_dir_name = tool_dir.substr(1);
   plan.workdir = working_directory(target, opt.workdir);
   RelayOptions relay;

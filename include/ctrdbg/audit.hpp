@@ -19,6 +19,7 @@ struct AuditRecord {
   int pid = 0;
   std::vector<std::string> command;
   std::string mode;       // "pty", "no tty"
+  std::string profile;    // "debug", "privileged", "as-container" ("" before it is known: left out)
   std::chrono::system_clock::time_point start;
   double duration_s = 0;
   int exit_status = 0;

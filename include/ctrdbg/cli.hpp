@@ -15,12 +15,13 @@ enum class TtyMode { automatic, force, forbid };
 
 struct Options {
   std::string target;
-  std::vector<std::string> command;  // empty: the toolset's login shell
+  std::vector<std::string> command;  // empty: the toolset's shell
   TtyMode tty = TtyMode::automatic;
   std::vector<std::string> env;      // -e KEY=VAL or -e KEY (taken from ctrdbg's environment)
   std::optional<std::string> workdir;
   std::optional<std::string> user;            // -u USER[:GROUP]
-  bool as_container = false;                  // --as-container: docker exec's privileges, not host root
+  bool as_container = false;                  // --as-container: exactly docker exec's privileges
+  bool privileged = false;                    // --privileged: host root, like nsenter (the default before 0.2)
   std::optional<std::string> toolbox;
   std::vector<std::string> tools;             // --tools PATH, repeatable
   std::optional<std::chrono::milliseconds> api_timeout;  // --timeout; else config, else 1 s

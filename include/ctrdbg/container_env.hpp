@@ -21,10 +21,16 @@ struct EnvRequest {
   std::function<std::optional<std::string>(const std::string&)> host_getenv;
   std::string tool_dir = "/.ctrdbg";         // where the toolset is mounted in the session
   std::string home = "/root";                // HOME when the container's env has none (the user's, with -u)
+  // --privileged: <tool_dir>/bin goes before the container's PATH, so no container
+  // binary runs unless it is named; and the default shell keeps no history file
+  // (HISTFILE set empty): ~/.ash_history is the container's to make a device or a
+  // link, and host root would read and write it.
+  bool toolset_first = false;
 };
 
 // PATH: the container's (or the usual default) with <tool_dir>/bin appended, so the
-// container's own binaries win. HOSTNAME, HOME and TERM are filled in when unset.
+// container's own binaries win (prepended with toolset_first). HOSTNAME, HOME and
+// TERM are filled in when unset.
 std::vector<std::string> build_environment(const Target& target, const EnvRequest& req);
 
 // -w, else the container's WorkingDir, else "/".

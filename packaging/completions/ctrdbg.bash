@@ -10,7 +10,7 @@
 # bash-completion); it also works when sourced directly.
 
 # The option names of `ctrdbg --help`; and those that take a value.
-_ctrdbg_options='-t --tty -T --no-tty -e --env -w --workdir -u --user --as-container --toolbox --tools
+_ctrdbg_options='-t --tty -T --no-tty -e --env -w --workdir -u --user --as-container --privileged --toolbox --tools
 --timeout --timeout-cmd --record --escape --engine --docker-root --list --json
 --show-toolset -v --verbose -h --help --version'
 _ctrdbg_takes_value() {

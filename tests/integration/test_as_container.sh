@@ -118,14 +118,22 @@ same_as_docker "default" "$c" -- 'mount -t tmpfs none /tmp; echo "status $?"'
 assert_not_contains "$out" "status 0" "mount under --as-container"
 pass "no host privileges left (mount fails as under docker exec)"
 
-# -u without --as-container: only the user changes.
+# -u with --privileged: only the user changes (host root's other privileges, no seccomp).
+run_ctrdbg --privileged -T -u app:staff "$c" -- sh -c 'id; echo "HOME=$HOME"; grep -E "^CapEff|^Seccomp:" /proc/self/status' </dev/null
+assert_status "$rc" 0 "--privileged -u app:staff"
+assert_contains "$out" "uid=1000(app) gid=50(staff)" "--privileged -u app:staff: id"
+assert_contains "$out" "HOME=/home/app" "--privileged -u app:staff: HOME"
+assert_contains "$out" $'CapEff:\t0000000000000000' "--privileged -u app:staff: no capabilities"
+assert_contains "$out" $'Seccomp:\t0' "--privileged -u app:staff: no seccomp filter"
+pass "--privileged -u: the user, its group and HOME, no capabilities, no seccomp"
+# -u in the default profile: the same user under the container's seccomp filter.
 run_ctrdbg -T -u app:staff "$c" -- sh -c 'id; echo "HOME=$HOME"; grep -E "^CapEff|^Seccomp:" /proc/self/status' </dev/null
-assert_status "$rc" 0 "-u app:staff alone"
-assert_contains "$out" "uid=1000(app) gid=50(staff)" "-u app:staff alone: id"
-assert_contains "$out" "HOME=/home/app" "-u app:staff alone: HOME"
-assert_contains "$out" $'CapEff:\t0000000000000000' "-u app:staff alone: no capabilities"
-assert_contains "$out" $'Seccomp:\t0' "-u app:staff alone: no seccomp filter"
-pass "-u alone: the user, its group and HOME, no capabilities, no seccomp"
+assert_status "$rc" 0 "-u app:staff in the default profile"
+assert_contains "$out" "uid=1000(app) gid=50(staff)" "-u app:staff: id"
+assert_contains "$out" "HOME=/home/app" "-u app:staff: HOME"
+assert_contains "$out" $'CapEff:\t0000000000000000' "-u app:staff: no capabilities"
+assert_contains "$out" $'Seccomp:\t2' "-u app:staff: the container's seccomp filter"
+pass "-u in the default profile: the user, its group and HOME, under the container's seccomp filter"
 
 # A pty belongs to the user the command runs as, as with docker exec -t.
 run_ctrdbg -t -u app --as-container "$c" -- sh -c 'stat -c "%U %a" "$(tty)"' </dev/null
@@ -141,7 +149,8 @@ c2=ctrdbg-asc-links-$$
 start "$c2"
 # The files are changed through ctrdbg itself: docker exec reads /etc/passwd too
 # (runc looks HOME up) and blocks for good on a fifo there.
-in_c2() { "$CTRDBG" -T "$c2" -- sh -c "$1" </dev/null || fail "preparing $c2: $1"; }
+# --privileged: host root reads no /etc/passwd (the default profile resolves root in it).
+in_c2() { "$CTRDBG" --privileged -T "$c2" -- sh -c "$1" </dev/null 2>/dev/null || fail "preparing $c2: $1"; }
 in_c2 "mkdir -p /tmp/real && mv /etc/passwd /tmp/real/passwd && ln -s ../../../../../../..$TEST_TMP/hostetc/passwd /etc/passwd"
 run_ctrdbg --as-container -T -u intruder "$c2" -- id </dev/null
 assert_ctrdbg_error "unable to find user intruder"
@@ -162,17 +171,21 @@ run_ctrdbg --as-container -T "pid://$(container_pid "$c")" -- true </dev/null
 assert_ctrdbg_error "has no OCI runtime spec"
 pass "--as-container pid://N: refused with the reason"
 
-# A container that may trace: a warning in the default mode, none with --as-container.
+# A container that may trace: a warning with --privileged (host root), none in the
+# default profile (the session holds nothing the container lacks) or --as-container.
 c3=ctrdbg-asc-ptrace-$$
 start "$c3" --cap-add SYS_PTRACE
-run_ctrdbg -T "$c3" -- true </dev/null
-assert_status "$rc" 0 "default mode into a CAP_SYS_PTRACE container"
-assert_contains "$err" "CAP_SYS_PTRACE" "warning for a CAP_SYS_PTRACE container"
-run_ctrdbg -T "$c" -- true </dev/null
+run_ctrdbg --privileged -T "$c3" -- true </dev/null
+assert_status "$rc" 0 "--privileged into a CAP_SYS_PTRACE container"
+assert_contains "$err" "holds CAP_SYS_PTRACE" "warning for a CAP_SYS_PTRACE container"
+run_ctrdbg --privileged -T "$c" -- true </dev/null
 assert_not_contains "$err" "CAP_SYS_PTRACE" "no warning for a default container"
+run_ctrdbg -T "$c3" -- true </dev/null
+assert_status "$rc" 0 "default profile into a CAP_SYS_PTRACE container"
+assert_not_contains "$err" "CAP_SYS_PTRACE" "no warning in the default profile"
 run_ctrdbg --as-container -T "$c3" -- true </dev/null
 assert_not_contains "$err" "CAP_SYS_PTRACE" "no warning with --as-container"
-pass "CAP_SYS_PTRACE in the target: warned once in the default mode only"
+pass "CAP_SYS_PTRACE in the target: warned once with --privileged only"
 
 # ---- --cap-drop ALL --cap-add NET_BIND_SERVICE ----
 c=ctrdbg-asc-caps-$$
@@ -190,7 +203,9 @@ profile_matches "no-new-privileges" "$c" 1000:1000
 # ---- a custom seccomp profile: the default one without mkdir/mkdirat ----
 profile="$TEST_TMP/seccomp.json"
 id=$(docker inspect -f '{{.Id}}' ctrdbg-asc-default-$$)
-spec=$(ls /run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/"$id"/config.json 2>/dev/null)
+# The bundle: dockerd's own containerd, or the system one (the packaged layout).
+spec=$(ls /run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/"$id"/config.json \
+  /run/containerd/io.containerd.runtime.v2.task/moby/"$id"/config.json 2>/dev/null | head -1)
 if [ -n "$spec" ] && command -v python3 >/dev/null 2>&1; then
   python3 - "$spec" "$profile" <<'PY'
 import json, sys

@@ -210,6 +210,26 @@ if "$CTRDBG" --help 2>&1 | grep -q 'containerd://'; then
   err=$(cat "$TEST_TMP/stderr")
   assert_ctrdbg_error "nope-$$"
   pass "ctrdbg containerd://$ns/$id_a enters the container"
+
+  # The default profile, from the task's spec: what `ctr task exec --user 0` gets, line
+  # by line, plus CAP_SYS_PTRACE (Groups aside: ctrdbg resolves users by docker exec's
+  # rules, which list the user's own group; ctr lists none).
+  keys='^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters|Uid|Gid):'
+  want=$(ctrn task exec --exec-id "profile-$$" --user 0 "$id_a" grep -E "$keys" /proc/self/status |
+    while IFS= read -r line; do
+      case $line in
+        CapBnd:* | CapPrm:* | CapEff:*) printf '%s:\t%016x\n' "${line%%:*}" $((16#${line#*:$'\t'} | (1 << 19))) ;;
+        *) printf '%s\n' "$line" ;;
+      esac
+    done)
+  [ -n "$want" ] || fail "ctr task exec printed no status lines"
+  out=$(in_view "$CTRDBG" -T "containerd://$ns/$id_a" -- grep -E "$keys" /proc/self/status 2>"$TEST_TMP/stderr") ||
+    fail "ctrdbg containerd://$ns/$id_a: $(cat "$TEST_TMP/stderr")"
+  assert_eq "$out" "$want" "default profile of containerd://$ns/$id_a (ctrdbg vs ctr task exec --user 0 + CAP_SYS_PTRACE)"
+  out=$(in_view "$CTRDBG" -T "containerd://$ns/$id_a" -- cat /proc/self/cgroup 2>"$TEST_TMP/stderr")
+  assert_eq "$out" "$(ctrn task exec --exec-id "cgroup-$$" --user 0 "$id_a" cat /proc/self/cgroup)" \
+    "cgroups of containerd://$ns/$id_a"
+  pass "containerd://: the default profile is the task spec's (ctr task exec --user 0) + CAP_SYS_PTRACE"
 else
   echo "# ctrdbg has no containerd:// yet: the wired checks are not run"
 fi

@@ -100,8 +100,12 @@ env_of() { sed -n "s/^$1=//p" <<<"$out"; }
 assert_eq "$(env_of FOO)" bar "FOO from docker run -e"
 assert_eq "$(env_of HOSTNAME)" "$hostname_bb" "HOSTNAME"
 assert_eq "$(env_of PATH)" "$ctr_path:/.ctrdbg/bin" "PATH"
-assert_eq "$(env_of HOME)" /root "HOME"
+# HOME: that of root of the container, as docker exec -u 0 sets it (this image has
+# no /etc/passwd: /); host root's /root with --privileged.
+assert_eq "$(env_of HOME)" "$(docker exec -u 0 "$bb" sh -c 'echo "$HOME"')" "HOME (as docker exec -u 0)"
 grep -q '^TERM=' <<<"$out" && fail "TERM is set without a pty: [$out]"
+run_ctrdbg --privileged -T "$bb" -- env
+assert_eq "$(env_of HOME)" /root "HOME with --privileged"
 export CTRDBG_HOST_VAR="from host $$"
 unset CTRDBG_UNSET_VAR
 run_ctrdbg -T -e FOO=override -e X=1 -e CTRDBG_HOST_VAR -e CTRDBG_UNSET_VAR "$bb" -- env

@@ -43,7 +43,8 @@ pass "a pty without pidfd and close_range: tty names $dev, which exists in the s
 # Signals still reach the command without a pidfd.
 "${old[@]}" "$CTRDBG" -T "$name" -- sleep 31339 &
 cpid=$!
-for _ in $(seq 50); do pgrep -f "sleep 31339" >/dev/null && break; sleep 0.1; done
+# (The command itself, not ctrdbg, whose own command line names it too.)
+for _ in $(seq 50); do pgrep -f "^sleep 31339" >/dev/null && break; sleep 0.1; done
 kill -TERM "$cpid"
 wait "$cpid" && rc=0 || rc=$?
 assert_eq "$rc" 143 "exit status after SIGTERM is forwarded by PID"

@@ -317,3 +317,22 @@ TEST_CASE("parse_cli: -u USER[:GROUP] and --as-container") {
   CHECK(usage_error({"ctrdbg", "-u", ":", "web"}).find("-u ':'") != std::string::npos);
   CHECK(usage_error({"ctrdbg", "--user=", "web"}).find("-u ''") != std::string::npos);
 }
+
+TEST_CASE("parse_cli: the default profile, --privileged, --as-container") {
+  Options o = parse_cli({"ctrdbg", "web"});
+  CHECK_FALSE(o.privileged);
+  CHECK_FALSE(o.as_container);
+  o = parse_cli({"ctrdbg", "--privileged", "-u", "app", "web", "id"});
+  CHECK(o.privileged);
+  CHECK(o.user == "app");
+  CHECK(o.command == Args{"id"});
+  o = parse_cli({"ctrdbg", "web", "--privileged"});  // after TARGET: the command's
+  CHECK_FALSE(o.privileged);
+  CHECK(o.command == Args{"--privileged"});
+  CHECK(usage_error({"ctrdbg", "--privileged", "--as-container", "web"}).find("contradict") != std::string::npos);
+  // The change of default is named once in --help, with --privileged.
+  std::string help = ctrdbg::help_text();
+  CHECK(help.find("--privileged") != std::string::npos);
+  CHECK(help.find("before 0.2 this was the default") != std::string::npos);
+  CHECK(help.find("CAP_SYS_PTRACE") != std::string::npos);
+}

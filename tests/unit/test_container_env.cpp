@@ -237,3 +237,29 @@ TEST_CASE("env: HOME is the user's (-u, --as-container) unless the container set
   CHECK(std::find(env.begin(), env.end(), "HOME=/srv") != env.end());
   CHECK(std::find(env.begin(), env.end(), "HOME=/home/app") == env.end());
 }
+
+TEST_CASE("env: --privileged finds the toolset first and keeps no shell history file") {
+  Target t = make_target({"PATH=/usr/bin:/bin"});
+  EnvRequest req;
+  req.toolset_first = true;
+  Env env = build_environment(t, req);
+  CHECK(env.front() == "PATH=/.ctrdbg/bin:/usr/bin:/bin");
+  CHECK(std::none_of(env.begin(), env.end(), [](const std::string& kv) { return kv.starts_with("HISTFILE="); }));
+  req.default_shell = true;
+  env = build_environment(t, req);
+  CHECK(std::count(env.begin(), env.end(), "HISTFILE=") == 1);
+  CHECK(std::count(env.begin(), env.end(), "ENV=/.ctrdbg/rc") == 1);
+  // The default profile keeps the container's binaries first, and its history.
+  req.toolset_first = false;
+  env = build_environment(t, req);
+  CHECK(env.front() == "PATH=/usr/bin:/bin:/.ctrdbg/bin");
+  CHECK(std::none_of(env.begin(), env.end(), [](const std::string& kv) { return kv.starts_with("HISTFILE="); }));
+  // No container PATH: the toolset, then the usual default.
+  req.toolset_first = true;
+  CHECK(build_environment(make_target({}), req).front() ==
+        "PATH=/.ctrdbg/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  // -e still wins.
+  req.overrides = {"HISTFILE=/tmp/h"};
+  env = build_environment(t, req);
+  CHECK(std::count(env.begin(), env.end(), "HISTFILE=/tmp/h") == 1);
+}

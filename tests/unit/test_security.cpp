@@ -1,4 +1,4 @@
-// The container's security profile (--as-container): OCI spec parsing, capability
+// The container's security profile (the default profile and --as-container): OCI spec parsing, capability
 // names, seccomp compiled with libseccomp (and what the filter does, in a forked
 // child), docker exec's user resolution, cgroup paths, apply_security itself.
 #include <doctest/doctest.h>
