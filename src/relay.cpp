@@ -181,6 +181,7 @@ class Session {
     bool master_open = master >= 0;
     // The command may have ended already: its SIGCHLD then went to the set-up.
     bool command_done = reap_children();
+    if (s_.pending_signal && !command_done) on_terminating_signal(s_.pending_signal);
     bool stdout_ok = true;
     while (!command_done) {
       if (!stdout_ok && !stdout_gone_) {

@@ -47,6 +47,7 @@ struct Message {
 // once the helper has exited. Nothing of it survives an execve, and it needs no fd.
 struct SharedReport {
   pid_t reaper_pid = 0;            // host PID, written by the kernel (CLONE_PARENT_SETTID)
+  int command_started = 0;         // the reaper sets it once the command has exec'd
   MessageKind kind{};              // ready, failure (a step) or exec_failed (the command's execve)
   int exit_code = 0;               // with failure / exec_failed: what the session exits with
   char join_method[32] = {};       // ready
@@ -302,6 +303,8 @@ constexpr size_t kStack = 1 << 20;  // touched only as far as it is used
     ::_exit(report->exit_code ? report->exit_code : exit_code::ctrdbg_failed);
   };
   if (report->kind == MessageKind::failure || report->kind == MessageKind::exec_failed) kill_command(nullptr);
+  // From here on a signal to ctrdbg is for the command, not an interrupted set-up.
+  __atomic_store_n(&report->command_started, 1, __ATOMIC_RELEASE);
 
   // Nothing of ctrdbg's crosses: not even the stdio the command was given (closed
   // before the credentials change: a container's seccomp profile may lack close_range).
@@ -452,8 +455,10 @@ void kill_setup(pid_t helper, const SharedReport* report) {
 // is reaped then, and its wait status stored). Whatever the helper or the command
 // may be stuck in before the execve (a fifo, a hung FUSE mount in the container),
 // ctrdbg stays stoppable: SIGTERM, SIGINT, SIGHUP or SIGQUIT kill the set-up and end
-// ctrdbg with an error.
-void wait_for_helper(int sock, int sigfd, pid_t helper, const SharedReport* report, int* helper_status) {
+// ctrdbg with an error — unless the command runs already (the helper is about to
+// exit): then the signal is the command's, kept in *pending for the relay.
+void wait_for_helper(int sock, int sigfd, pid_t helper, const SharedReport* report, int* helper_status,
+                     int* pending) {
   for (;;) {
     if (sock < 0 && ::waitpid(helper, helper_status, WNOHANG) == helper) return;
     pollfd fds[2] = {{sigfd, POLLIN, 0}, {sock, POLLIN, 0}};
@@ -465,6 +470,10 @@ void wait_for_helper(int sock, int sigfd, pid_t helper, const SharedReport* repo
     signalfd_siginfo si{};
     while (::read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
       if (si.ssi_signo == SIGCHLD) continue;  // looked at above
+      if (pending && __atomic_load_n(&report->command_started, __ATOMIC_ACQUIRE)) {
+        *pending = static_cast<int>(si.ssi_signo);
+        continue;
+      }
       kill_setup(helper, report);
       while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
       }
@@ -642,12 +651,13 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   for (;;) {
     Message m;
     Fd fds[1];
-    wait_for_helper(ours.get(), sigfd.get(), helper, report, nullptr);
+    wait_for_helper(ours.get(), sigfd.get(), helper, report, nullptr, nullptr);
     if (!receive(ours.get(), &m, fds, 1)) break;
     if (m.kind == MessageKind::pty && fds[0]) s.pty_master = std::move(fds[0]);
   }
   int helper_status = 0;
-  wait_for_helper(-1, sigfd.get(), helper, report, &helper_status);
+  int pending = 0;
+  wait_for_helper(-1, sigfd.get(), helper, report, &helper_status, &pending);
   const pid_t reaper = report->reaper_pid;
 
   if (report->kind == MessageKind::failure || report->kind == MessageKind::exec_failed) {
@@ -679,6 +689,7 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   s.command_pid = reaper;
   s.command_pidfd.reset(pidfd_open(reaper));  // our unreaped child: its PID cannot be reused
   s.join_method = std::string(report->join_method, strnlen(report->join_method, sizeof report->join_method));
+  s.pending_signal = pending;
   return s;
 }
 

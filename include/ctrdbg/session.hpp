@@ -57,6 +57,8 @@ struct RunningSession {
   Fd command_pidfd;                // to forward signals without a PID race (-1 if unavailable)
   Fd pty_master;                   // tty mode only
   std::string join_method;         // "setns(pidfd)" or the per-namespace fallback
+  int pending_signal = 0;          // a terminating signal that came once the command ran, before
+                                   // the set-up was over: the relay forwards it first thing
 };
 
 // Starts the helper and the command. Returns once the command has been exec'd.
