@@ -219,13 +219,15 @@ per_process() {  # label, stdin file, command... (ctrdbg must be the command run
   BG_PID=$!
   # Both the helper and the command are ctrdbg's children (the helper leaves once
   # the command runs); the helper is the one whose executable is ctrdbg's.
-  local self=0 helper=0 cmd=0 exe k
+  local self=0 helper=0 cmd=0 exe k link
   exe=$(readlink -f "$CTRDBG")
   while [ -e /proc/$BG_PID/status ] && kill -0 "$BG_PID" 2>/dev/null; do
     hwm $BG_PID; [ -n "$REPLY" ] && ((REPLY > self)) && self=$REPLY
     children $BG_PID
     for k in $REPLY; do
-      if [ "$(readlink /proc/"$k"/exe 2>/dev/null)" = "$exe" ]; then
+      # (a session runs from a read-only image of ctrdbg, whose exe link is /NAME)
+      link=$(readlink /proc/"$k"/exe 2>/dev/null)
+      if [ "$link" = "$exe" ] || [ "$link" = "/${exe##*/}" ]; then
         hwm "$k"; [ -n "$REPLY" ] && ((REPLY > helper)) && helper=$REPLY
       else
         hwm "$k"; [ -n "$REPLY" ] && ((REPLY > cmd)) && cmd=$REPLY

@@ -29,6 +29,7 @@
 #include "ctrdbg/pty.hpp"
 #include "ctrdbg/relay.hpp"
 #include "ctrdbg/resolve.hpp"
+#include "ctrdbg/sealed_exec.hpp"
 #include "ctrdbg/session.hpp"
 #include "ctrdbg/session_reaper.hpp"
 #include "ctrdbg/toolset.hpp"
@@ -285,8 +286,14 @@ int run(int argc, char** argv) {
     std::printf("ctrdbg %s\n", CTRDBG_VERSION);
     return 0;
   }
-  mark_inherited_fds_cloexec();
   if (::geteuid() != 0) fail("must run as root (it joins another process's namespaces); try: sudo ctrdbg ...");
+  // A session runs from a read-only image of ctrdbg (sealed_exec.hpp says why): the
+  // first thing, before anything is opened; the sealed image passes here again.
+  std::string unsealed;
+  if (!opt.list && !opt.show_toolset) exec_sealed_self(argv, environ, &unsealed);
+  if (opt.verbose && !unsealed.empty())
+    log_message(LogLevel::info, fmt::format("running from the installed binary, not a read-only image of it ({})", unsealed));
+  mark_inherited_fds_cloexec();
   Config config = load_config(std::getenv("CTRDBG_CONFIG"));
   if (opt.list || opt.show_toolset) {
     AuditRecord unused;

@@ -10,7 +10,10 @@
 #      session started is left in the container (setsid and double-forked ones too);
 #   4. a container holding CAP_SYS_PTRACE scanning /proc/*/fd/* during 50 recorded
 #      sessions never sees a host fd: not the --record file, not a ptmx, not a pidfd,
-#      not a socket.
+#      not a socket;
+#   5. the image every process of a session runs before its execve is a read-only
+#      copy: /proc/<pid>/exe of ctrdbg, kept open until ctrdbg has exited, cannot be
+#      reopened for writing (runc CVE-2019-5736).
 # ISOLATION_ONLY="2 3" runs only those parts (to see each fail on an older binary).
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/tty.sh"
@@ -189,4 +192,38 @@ seen=$(grep -c 'pts' "$root/seen.log" || true)
 bad=$(cat "$root/host-fds.log")
 assert_eq "$bad" "" "fds of session processes seen from a CAP_SYS_PTRACE container ($seen fds 0-2 seen)"
 pass "50 recorded sessions: $seen stdio fds seen by the scanner, no other fd"
+fi
+
+# ---- 5. the exe of the session's processes cannot be written ----
+if part 5; then
+cat >"$TEST_TMP/exe_probe.c" <<'C'
+/* exe_probe PID: holds /proc/PID/exe (O_PATH) until PID has exited, then tries to
+   reopen it for writing (nothing is written) and prints what happened. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%s/exe", argv[1]);
+  int fd = open(path, O_PATH);
+  if (fd < 0) { printf("cannot open %s: %s\n", path, strerror(errno)); return 1; }
+  while (kill(atoi(argv[1]), 0) == 0) usleep(10000);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int w = open(path, O_WRONLY);
+  printf("%s\n", w >= 0 ? "writable" : strerror(errno));
+  return 0;
+}
+C
+cc -O2 -D_GNU_SOURCE -include stdlib.h -o "$TEST_TMP/exe_probe" "$TEST_TMP/exe_probe.c" || fail "cannot compile the exe probe"
+c=iso-plain-$$
+"$CTRDBG" -T "$c" -- sleep 2 </dev/null >/dev/null 2>&1 &
+pid=$!
+wait_for 5 sh -c "docker exec $c ps | grep -q 'sleep 2'" || fail "the session did not start"
+probe=$("$TEST_TMP/exe_probe" "$pid")
+wait "$pid"
+assert_eq "$probe" "Read-only file system" "reopening ctrdbg's /proc/PID/exe for writing after it exited"
+pass "a session runs from a read-only image of ctrdbg: its exe cannot be reopened for writing"
 fi

@@ -164,12 +164,15 @@ processes_in_pidns() {
 # ctrdbg_pids PATTERN: pids of running processes of the ctrdbg binary under test
 # ($CTRDBG: ctrdbg itself, its helper, a command not yet exec'd) whose command
 # line matches PATTERN (pgrep -f). Other programs naming the same words (tmux
-# send-keys, timeout, a shell) are left out by their executable.
+# send-keys, timeout, a shell) are left out by their executable: $CTRDBG itself, or
+# the read-only image of it a session runs from (src/sealed_exec.cpp), whose exe link
+# is /NAME in a mount attached nowhere.
 ctrdbg_pids() {
-  local exe p
+  local exe p link
   exe=$(readlink -f "$CTRDBG")
   for p in $(pgrep -f -- "$1"); do
-    [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$exe" ] && echo "$p"
+    link=$(readlink "/proc/$p/exe" 2>/dev/null)
+    [ "$link" = "$exe" ] || [ "$link" = "/${exe##*/}" ] && echo "$p"
   done
   return 0
 }
