@@ -217,20 +217,24 @@ per_process() {  # label, stdin file, command... (ctrdbg must be the command run
   shift 2
   "$@" <"$in" >/dev/null &
   BG_PID=$!
-  # Both the helper and the command are ctrdbg's children (the helper leaves once
-  # the command runs); the helper is the one whose executable is ctrdbg's.
-  local self=0 helper=0 cmd=0 exe k link
+  # ctrdbg's children: the helper (whose executable is ctrdbg's; it leaves once the
+  # command runs) and the session's reaper (ctrdbg-session, a few KiB), whose child
+  # is the command.
+  local self=0 helper=0 cmd=0 exe k kk link
   exe=$(readlink -f "$CTRDBG")
   while [ -e /proc/$BG_PID/status ] && kill -0 "$BG_PID" 2>/dev/null; do
     hwm $BG_PID; [ -n "$REPLY" ] && ((REPLY > self)) && self=$REPLY
     children $BG_PID
     for k in $REPLY; do
       # (a session runs from a read-only image of ctrdbg, whose exe link is /NAME)
-      link=$(readlink /proc/"$k"/exe 2>/dev/null)
+      link=$(readlink /proc/"$k"/exe 2>/dev/null || true)
       if [ "$link" = "$exe" ] || [ "$link" = "/${exe##*/}" ]; then
         hwm "$k"; [ -n "$REPLY" ] && ((REPLY > helper)) && helper=$REPLY
       else
-        hwm "$k"; [ -n "$REPLY" ] && ((REPLY > cmd)) && cmd=$REPLY
+        children "$k"
+        for kk in $REPLY; do
+          hwm "$kk"; [ -n "$REPLY" ] && ((REPLY > cmd)) && cmd=$REPLY
+        done
       fi
     done
     sleep 0.02
@@ -326,8 +330,9 @@ w("All commands target the same running container (a busybox image built FROM sc
   "the shell's start-up); MB/s is 10^6 bytes per second, from the mean time. Peak RSS "
   "comes from `/usr/bin/time -f '%M %R'`: GNU time reports `ru_maxrss` of `wait4()`, which "
   "is the largest peak RSS among ctrdbg **and every descendant reaped below it**: ctrdbg's "
-  "helper (forked by ctrdbg, joins the namespaces, exits once the command runs) and the "
-  "command (started by the helper as ctrdbg's child, e.g. busybox `cat`); %R counts the "
+  "helper (forked by ctrdbg, joins the namespaces, exits once the command runs), the "
+  "session's reaper (`ctrdbg-session`, started by the helper as ctrdbg's child inside the "
+  "container) and the command (the reaper's child, e.g. busybox `cat`); %R counts the "
   "minor page faults of all of them. "
   "A second table samples `VmHWM` in /proc of each of the three processes separately while "
   "a session runs, which isolates ctrdbg's own process.")
