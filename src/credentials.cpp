@@ -131,10 +131,8 @@ std::vector<std::uint64_t> status_numbers(std::string_view v) {
 // from.
 
 std::optional<std::string> read_beneath(int dirfd, const std::string& path) {
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
-  how.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
-  Fd fd(static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how)));
+  Fd fd(openat2_resolve(dirfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                        RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH));
   if (!fd && errno == ENOSYS) {
     // Before Linux 5.6: the same superblock as the procfs (a tmpfs or another procfs
     // instance mounted there would differ); a bind of another entry is caught by the
@@ -171,10 +169,8 @@ ContainerProcfs open_container_procfs(int proc_fd, std::uint64_t start_time, std
     out.problem = errno_message("its root cannot be opened", errno);
     return out;
   }
-  open_how how{};
-  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  out.dir.reset(static_cast<int>(::syscall(SYS_openat2, root.get(), "proc", &how, sizeof how)));
+  out.dir.reset(openat2_resolve(root.get(), "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                                RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
   if (!out.dir && errno == ENOSYS) out.dir.reset(::openat(root.get(), "proc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct statfs sfs {};
   if (!out.dir || ::fstatfs(out.dir.get(), &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {

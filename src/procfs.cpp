@@ -1,6 +1,8 @@
 #include "ctrdbg/procfs.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,6 +129,13 @@ Fd open_proc_pid(pid_t pid) {
   char dir[32];
   std::snprintf(dir, sizeof dir, "/proc/%d", pid);
   return Fd(::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
+int openat2_resolve(int dirfd, const char* path, int flags, std::uint64_t resolve) {
+  open_how how{};
+  how.flags = static_cast<std::uint64_t>(flags);
+  how.resolve = resolve;
+  return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
 }
 
 }  // namespace ctrdbg

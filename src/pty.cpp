@@ -12,17 +12,10 @@
 
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/fd.hpp"
+#include "ctrdbg/procfs.hpp"
 
 namespace ctrdbg {
 namespace {
-
-// openat2(2) (Linux 5.6); -1 with errno ENOSYS before it.
-int openat2_(int dirfd, const char* path, int flags, unsigned long long resolve) {
-  open_how how{};
-  how.flags = static_cast<unsigned long long>(flags);
-  how.resolve = resolve;
-  return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
-}
 
 }  // namespace
 
@@ -55,7 +48,7 @@ int open_session_pty(const winsize* size, int* master_out, int* slave_out, StepF
   // keep seeing their own devpts, which has no trace of this pty. The path is the
   // container's: plain symlinks resolve inside the session root (we are chrooted in
   // it), magic links (/proc/PID/root, ...) are not followed.
-  Fd pts(openat2_(AT_FDCWD, "/dev/pts", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS));
+  Fd pts(openat2_resolve(AT_FDCWD, "/dev/pts", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS));
   if (!pts && errno == ENOSYS) pts.reset(::open("/dev/pts", O_PATH | O_DIRECTORY | O_CLOEXEC));  // before 5.6
   if (!pts) return step_fail(f, "find the container's /dev/pts", "(use -T to run without a tty)", errno);
   if (::move_mount(mnt.get(), "", pts.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)

@@ -212,11 +212,7 @@ std::optional<std::string> read_container_file(int root_fd, const char* path, si
   // Resolved to an O_PATH fd first: what sits there is checked before it is
   // opened for reading (opening a device the container made runs its driver, here
   // as host root), then reopened through our own (the host's) /proc/self/fd.
-  Fd fd;
-  open_how how{};
-  how.flags = O_PATH | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  fd.reset(static_cast<int>(::syscall(SYS_openat2, root_fd, path, &how, sizeof how)));
+  Fd fd(openat2_resolve(root_fd, path, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS));
   if (!fd && errno == ENOSYS) {
     // Before Linux 5.6: walk it ourselves, every component O_NOFOLLOW, symlinks
     // resolved against the container's root, ".." never above it.

@@ -51,4 +51,8 @@ std::optional<std::string> read_regular_file(int fd, size_t limit);
 // no such process.
 Fd open_proc_pid(pid_t pid);
 
+// openat2(2) (Linux 5.6) with these open flags and RESOLVE_* flags; -1 with errno
+// ENOSYS before it (callers then take their own fallback).
+int openat2_resolve(int dirfd, const char* path, int flags, std::uint64_t resolve);
+
 }  // namespace ctrdbg
