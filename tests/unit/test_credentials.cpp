@@ -33,6 +33,7 @@
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/fd.hpp"
 #include "ctrdbg/procfs.hpp"
+#include "unit_helpers.hpp"
 
 using ctrdbg::Credentials;
 using ctrdbg::CredentialRequest;
@@ -45,18 +46,7 @@ namespace {
 constexpr std::uint64_t kDockerDefaultCaps = 0xa80425fbULL;  // CapEff of `docker exec` in a default container
 constexpr std::uint64_t kPtrace = 1ULL << CAP_SYS_PTRACE;
 
-std::string fixture(const char* name) {
-  std::filesystem::path dir = std::filesystem::path(__FILE__).parent_path() / "fixtures";
-  if (const char* src = std::getenv("CTRDBG_SOURCE_DIR")) {
-    std::filesystem::path alt = std::filesystem::path(src) / "tests/unit/fixtures";
-    if (std::filesystem::exists(alt / name)) dir = alt;
-  }
-  std::ifstream in(dir / name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "fixture missing: " << (dir / name).string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using unit::fixture;
 
 std::string error_of(const std::function<void()>& fn) {
   try {

@@ -32,6 +32,7 @@
 
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/security.hpp"
+#include "unit_helpers.hpp"
 
 using ctrdbg::Error;
 using ctrdbg::SecurityProfile;
@@ -42,18 +43,7 @@ namespace {
 // tests/unit/fixtures/oci-default.json: the config.json Docker 20.10 (runc 1.1) wrote
 // for `docker run -d ctrdbg-test/busybox sleep 1000` — default capabilities and the
 // default seccomp profile.
-std::string fixture(const char* name) {
-  std::filesystem::path dir = std::filesystem::path(__FILE__).parent_path() / "fixtures";
-  if (const char* src = std::getenv("CTRDBG_SOURCE_DIR")) {
-    std::filesystem::path alt = std::filesystem::path(src) / "tests/unit/fixtures";
-    if (std::filesystem::exists(alt / name)) dir = alt;
-  }
-  std::ifstream in(dir / name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "fixture missing: " << (dir / name).string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using unit::fixture;
 
 constexpr std::uint64_t kDockerDefaultCaps = 0xa80425fbULL;  // CapEff of `docker exec` in a default container
 

@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "ctrdbg/error.hpp"
@@ -42,6 +44,21 @@ inline std::uint64_t own_start_time() {
   auto stat = ctrdbg::read_small_file(AT_FDCWD, "/proc/self/stat");
   REQUIRE(stat);
   return ctrdbg::parse_stat_start_time(*stat);
+}
+
+// The bytes of tests/unit/fixtures/NAME (from CTRDBG_SOURCE_DIR when it has them,
+// else next to this source file).
+inline std::string fixture(const char* name) {
+  std::filesystem::path dir = std::filesystem::path(__FILE__).parent_path() / "fixtures";
+  if (const char* src = std::getenv("CTRDBG_SOURCE_DIR")) {
+    std::filesystem::path alt = std::filesystem::path(src) / "tests/unit/fixtures";
+    if (std::filesystem::exists(alt / name)) dir = alt;
+  }
+  std::ifstream in(dir / name, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), "fixture missing: " << (dir / name).string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 // The message of the ctrdbg::Error `f` throws (which must carry exit code 125).
