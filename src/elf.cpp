@@ -29,9 +29,8 @@ constexpr size_t kMaxApplets = 2048;
 constexpr std::string_view kTableStart{"\0[\0[[\0", 6};
 constexpr std::string_view kBanner = "BusyBox v";
 
-}  // namespace
-
-ElfInfo parse_elf(std::string_view head) {
+// The ELF header alone: class, byte order, type, machine, section header table.
+ElfInfo parse_elf_header_only(std::string_view head) {
   if (head.size() < EI_NIDENT || std::memcmp(head.data(), ELFMAG, SELFMAG) != 0) throw Error("not an ELF file");
   ElfInfo info;
   unsigned char cls = static_cast<unsigned char>(head[EI_CLASS]);
@@ -44,14 +43,9 @@ ElfInfo parse_elf(std::string_view head) {
   size_t ehdr_size = info.is_64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
   if (head.size() < ehdr_size) throw Error("truncated ELF header");
 
-  std::uint64_t phoff;
-  std::uint16_t phentsize, phnum;
   if (info.is_64) {
     info.type = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_type), little);
     info.machine = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_machine), little);
-    phoff = load<std::uint64_t>(head, offsetof(Elf64_Ehdr, e_phoff), little);
-    phentsize = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_phentsize), little);
-    phnum = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_phnum), little);
     info.shoff = load<std::uint64_t>(head, offsetof(Elf64_Ehdr, e_shoff), little);
     info.shentsize = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_shentsize), little);
     info.shnum = load<std::uint16_t>(head, offsetof(Elf64_Ehdr, e_shnum), little);
@@ -59,15 +53,26 @@ ElfInfo parse_elf(std::string_view head) {
   } else {
     info.type = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_type), little);
     info.machine = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_machine), little);
-    phoff = load<std::uint32_t>(head, offsetof(Elf32_Ehdr, e_phoff), little);
-    phentsize = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_phentsize), little);
-    phnum = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_phnum), little);
     info.shoff = load<std::uint32_t>(head, offsetof(Elf32_Ehdr, e_shoff), little);
     info.shentsize = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_shentsize), little);
     info.shnum = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_shnum), little);
     info.shstrndx = load<std::uint16_t>(head, offsetof(Elf32_Ehdr, e_shstrndx), little);
   }
   if (info.type != ET_EXEC && info.type != ET_DYN) throw Error("ELF file is not an executable");
+  return info;
+}
+
+}  // namespace
+
+ElfInfo parse_elf(std::string_view head) {
+  ElfInfo info = parse_elf_header_only(head);
+  const bool little = info.little_endian;
+  std::uint64_t phoff = info.is_64 ? load<std::uint64_t>(head, offsetof(Elf64_Ehdr, e_phoff), little)
+                                   : load<std::uint32_t>(head, offsetof(Elf32_Ehdr, e_phoff), little);
+  std::uint16_t phentsize =
+      load<std::uint16_t>(head, info.is_64 ? offsetof(Elf64_Ehdr, e_phentsize) : offsetof(Elf32_Ehdr, e_phentsize), little);
+  std::uint16_t phnum =
+      load<std::uint16_t>(head, info.is_64 ? offsetof(Elf64_Ehdr, e_phnum) : offsetof(Elf32_Ehdr, e_phnum), little);
   size_t phdr_size = info.is_64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
   if (phnum == 0 || phentsize < phdr_size) throw Error("ELF file has no usable program headers");
   if (phoff > head.size() || (head.size() - phoff) / phentsize < phnum)
@@ -208,5 +213,130 @@ std::optional<ElfSection> find_elf_section(const ElfInfo& elf, std::string_view 
   return std::nullopt;
 }
 
+
+}  // namespace ctrdbg
+
+namespace ctrdbg {
+namespace {
+
+// Bounds for hostile or damaged headers: real objects have a dozen program headers,
+// a few hundred dynamic entries and paths under PATH_MAX.
+constexpr size_t kMaxPhdrs = 256;
+constexpr size_t kMaxDynamic = 4096;
+constexpr size_t kMaxString = 4096;
+
+struct Segment {
+  std::uint32_t type;
+  std::uint64_t offset, vaddr, filesz;
+};
+
+}  // namespace
+
+ElfDynamic read_elf_dynamic(const std::function<std::string(std::uint64_t, size_t)>& read) {
+  ElfDynamic d;
+  std::string head = read(0, sizeof(Elf64_Ehdr));
+  d.info = parse_elf_header_only(head);
+  const bool is64 = d.info.is_64, le = d.info.little_endian;
+  d.osabi = static_cast<std::uint8_t>(head[EI_OSABI]);
+  std::uint64_t phoff = is64 ? load<std::uint64_t>(head, offsetof(Elf64_Ehdr, e_phoff), le)
+                             : load<std::uint32_t>(head, offsetof(Elf32_Ehdr, e_phoff), le);
+  std::uint16_t phentsize = load<std::uint16_t>(head, is64 ? offsetof(Elf64_Ehdr, e_phentsize) : offsetof(Elf32_Ehdr, e_phentsize), le);
+  std::uint16_t phnum = load<std::uint16_t>(head, is64 ? offsetof(Elf64_Ehdr, e_phnum) : offsetof(Elf32_Ehdr, e_phnum), le);
+  size_t phdr_size = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+  if (phnum == 0 || phnum > kMaxPhdrs || phentsize < phdr_size) throw Error("ELF file has no usable program headers");
+  std::string table = read(phoff, static_cast<size_t>(phentsize) * phnum);
+  if (table.size() < static_cast<size_t>(phentsize) * phnum) throw Error("truncated ELF program headers");
+
+  std::vector<Segment> loads;
+  std::optional<Segment> dynamic, interp;
+  for (size_t i = 0; i < phnum; ++i) {
+    size_t at = i * phentsize;
+    Segment s{};
+    s.type = load<std::uint32_t>(table, at, le);
+    if (is64) {
+      s.offset = load<std::uint64_t>(table, at + offsetof(Elf64_Phdr, p_offset), le);
+      s.vaddr = load<std::uint64_t>(table, at + offsetof(Elf64_Phdr, p_vaddr), le);
+      s.filesz = load<std::uint64_t>(table, at + offsetof(Elf64_Phdr, p_filesz), le);
+    } else {
+      s.offset = load<std::uint32_t>(table, at + offsetof(Elf32_Phdr, p_offset), le);
+      s.vaddr = load<std::uint32_t>(table, at + offsetof(Elf32_Phdr, p_vaddr), le);
+      s.filesz = load<std::uint32_t>(table, at + offsetof(Elf32_Phdr, p_filesz), le);
+    }
+    if (s.type == PT_LOAD) loads.push_back(s);
+    if (s.type == PT_DYNAMIC) dynamic = s;
+    if (s.type == PT_INTERP) interp = s;
+  }
+  d.info.has_interpreter = interp.has_value();
+  if (interp) {
+    if (interp->filesz == 0 || interp->filesz > kMaxString) throw Error("malformed PT_INTERP");
+    std::string path = read(interp->offset, static_cast<size_t>(interp->filesz));
+    auto nul = path.find('\0');
+    if (nul == std::string::npos || nul == 0) throw Error("malformed PT_INTERP (no terminated path)");
+    d.interpreter = path.substr(0, nul);
+  }
+  if (!dynamic) return d;
+  d.has_dynamic = true;
+  size_t dyn_size = is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+  size_t count = static_cast<size_t>(std::min<std::uint64_t>(dynamic->filesz / dyn_size, kMaxDynamic + 1));
+  if (count > kMaxDynamic) throw Error("ELF dynamic section too large");
+  std::string dyn = read(dynamic->offset, count * dyn_size);
+  if (dyn.size() < count * dyn_size) throw Error("truncated ELF dynamic section");
+
+  std::uint64_t strtab = 0, strsz = 0;
+  bool have_strtab = false;
+  std::vector<std::uint64_t> needed;
+  std::optional<std::uint64_t> soname, rpath, runpath;
+  for (size_t i = 0; i < count; ++i) {
+    std::int64_t tag;
+    std::uint64_t val;
+    if (is64) {
+      tag = load<std::int64_t>(dyn, i * dyn_size, le);
+      val = load<std::uint64_t>(dyn, i * dyn_size + 8, le);
+    } else {
+      tag = load<std::int32_t>(dyn, i * dyn_size, le);
+      val = load<std::uint32_t>(dyn, i * dyn_size + 4, le);
+    }
+    if (tag == DT_NULL) break;
+    switch (tag) {
+      case DT_NEEDED: needed.push_back(val); break;
+      case DT_STRTAB: strtab = val; have_strtab = true; break;
+      case DT_STRSZ: strsz = val; break;
+      case DT_SONAME: soname = val; break;
+      case DT_RPATH: rpath = val; break;
+      case DT_RUNPATH: runpath = val; break;
+      default: break;
+    }
+  }
+  if (needed.empty() && !soname && !rpath && !runpath) return d;
+  if (!have_strtab || strsz == 0) throw Error("ELF dynamic section without a string table");
+  // DT_STRTAB is an address: find the file offset through the PT_LOAD that holds it.
+  std::optional<std::uint64_t> str_off;
+  for (const auto& s : loads)
+    if (strtab >= s.vaddr && strtab - s.vaddr < s.filesz && strsz <= s.filesz - (strtab - s.vaddr))
+      str_off = s.offset + (strtab - s.vaddr);
+  if (!str_off) throw Error("ELF string table lies outside the loaded segments");
+  auto string_at = [&](std::uint64_t index) {
+    if (index >= strsz) throw Error("ELF dynamic string index out of range");
+    std::string s = read(*str_off + index, static_cast<size_t>(std::min<std::uint64_t>(strsz - index, kMaxString)));
+    auto nul = s.find('\0');
+    if (nul == std::string::npos) throw Error("unterminated ELF dynamic string");
+    return s.substr(0, nul);
+  };
+  for (auto index : needed) {
+    std::string name = string_at(index);
+    if (name.empty()) throw Error("empty DT_NEEDED entry");
+    d.needed.push_back(std::move(name));
+  }
+  if (soname) d.soname = string_at(*soname);
+  if (rpath) {
+    d.rpath = string_at(*rpath);
+    d.rpath_offset = *str_off + *rpath;
+  }
+  if (runpath) {
+    d.runpath = string_at(*runpath);
+    d.runpath_offset = *str_off + *runpath;
+  }
+  return d;
+}
 
 }  // namespace ctrdbg

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <poll.h>
 #include <sys/signalfd.h>
@@ -67,6 +68,7 @@ struct ChildContext {
   std::vector<int> keep_fds;  // the helper keeps these (sorted) and closes every other fd from 3 up
   std::vector<int> open_fds;  // ctrdbg's open fds at the fork (for kernels without close_range)
   const std::vector<std::string>* links;  // applets the helper links from the back
+  std::vector<std::pair<int, const char*>> binds;  // host-tool files to attach in the session root
   const cpu_set_t* cpus;      // ctrdbg's CPU set, for the command (see start_session); null: unchanged
   int sock;
   SharedReport* report;
@@ -388,6 +390,15 @@ CTRDBG_ON_COMMAND_STACK int reaper_entry(void* arg) { reaper_main(*static_cast<c
   while ((got = ::recv(ctx.sock, &go, sizeof go, 0)) < 0 && errno == EINTR) {
   }
   if (got != static_cast<ssize_t>(sizeof go) || go.kind != MessageKind::go) ::_exit(exit_code::ctrdbg_failed);
+  // Host tools' files and directories, cloned read-only in the host's mount
+  // namespace, onto the placeholders ctrdbg has made for them.
+  for (const auto& [fd, path] : ctx.binds) {
+    if (::move_mount(fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+      step_fail(&f, "attach host tool file", path, errno);
+      failed();
+    }
+    ::close(fd);
+  }
   if (seal_session_root(&f) < 0) failed();
 
   // The pty: a devpts instance of the session's own, so no process of the container
@@ -592,6 +603,10 @@ RunningSession start_session(const SessionPlan& plan, const PinnedProcess& targe
   ctx.report = report;
   for (int fd : {ctx.sock, ctx.toolset_fd, ctx.target_pidfd})
     if (fd >= 3) ctx.keep_fds.push_back(fd);
+  for (const auto& b : tools.mount.binds) {
+    ctx.binds.emplace_back(b.tree.get(), b.path.c_str());
+    ctx.keep_fds.push_back(b.tree.get());
+  }
   if (plan.credentials)
     for (const auto& c : plan.credentials->cgroups)
       for (int fd : {c.procs.get(), c.fallback.get()})

@@ -120,8 +120,10 @@ int build_session_root(int toolset_root_fd, const char* tool_dir_name, StepFailu
       off += d->d_reclen;
       const char* name = d->d_name;
       if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
-      // The container's own entry of the toolset's name (if any) stays hidden.
-      if (std::strcmp(name, tool_dir_name) == 0) continue;
+      // The container's own entry of the toolset's name (if any) stays hidden, and
+      // so does any name that starts with byte 0x01: the sealed host-tool loader's
+      // paths start so (tools/host_tools.hpp), and must never exist.
+      if (std::strcmp(name, tool_dir_name) == 0 || name[0] == '\x01') continue;
       if (mirror_entry(old_root.get(), new_root.get(), name, f) < 0) return -1;
     }
   }

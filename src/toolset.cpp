@@ -14,6 +14,7 @@
 #include "ctrdbg/image_store.hpp"
 #include "ctrdbg/error.hpp"
 #include "ctrdbg/session_reaper.hpp"
+#include "ctrdbg/tools/embedded.hpp"
 
 namespace ctrdbg {
 namespace {
@@ -92,33 +93,58 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// --tools entries: a file, or every regular file directly in a directory.
-void add_extra_tools(const std::string& entry, const std::string& origin, std::vector<ToolFile>& out) {
-  struct stat st{};
-  if (::stat(entry.c_str(), &st) < 0) fail_errno("{} {}", origin, entry);
-  std::vector<std::string> files;
-  if (S_ISDIR(st.st_mode)) {
-    DIR* dir = ::opendir(entry.c_str());
-    if (!dir) fail_errno("{} {}", origin, entry);
-    while (dirent* e = ::readdir(dir)) {
-      if (e->d_name[0] == '.') continue;
-      std::string path = entry + "/" + e->d_name;
-      struct stat fst{};
-      if (::stat(path.c_str(), &fst) == 0 && S_ISREG(fst.st_mode)) files.push_back(path);
+// --tools entries: a name (looked up on the host's PATH), a file, or every regular
+// file directly in a directory; each may be a comma-separated list. A static binary
+// is copied as it is; a dynamically linked one becomes a host tool (`host`: name
+// and path, resolved with its libraries once all are known).
+void add_extra_tools(const std::string& entries, const std::string& origin, std::vector<ToolFile>& out,
+                     std::vector<std::pair<std::string, std::string>>& host) {
+  size_t start = 0;
+  for (;;) {
+    size_t comma = entries.find(',', start);
+    std::string entry = entries.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma + 1;
+    if (!entry.empty()) {
+      std::vector<std::string> files;
+      struct stat st{};
+      if (entry.find('/') == std::string::npos) {
+        // A bare name: a host tool from PATH (resolve_host_tools looks it up), or a
+        // file of that name in the current directory when there is one, as before.
+        if (::stat(entry.c_str(), &st) == 0 && S_ISREG(st.st_mode)) files.push_back(entry);
+        else if (!plausible_applet_name(entry)) fail("{} {}: not a usable command name", origin, entry);
+        else host.emplace_back(entry, entry);
+      } else {
+        if (::stat(entry.c_str(), &st) < 0) fail_errno("{} {}", origin, entry);
+        if (S_ISDIR(st.st_mode)) {
+          DIR* dir = ::opendir(entry.c_str());
+          if (!dir) fail_errno("{} {}", origin, entry);
+          while (dirent* e = ::readdir(dir)) {
+            if (e->d_name[0] == '.') continue;
+            std::string path = entry + "/" + e->d_name;
+            struct stat fst{};
+            if (::stat(path.c_str(), &fst) == 0 && S_ISREG(fst.st_mode)) files.push_back(path);
+          }
+          ::closedir(dir);
+          std::sort(files.begin(), files.end());
+        } else {
+          files.push_back(entry);
+        }
+      }
+      for (const auto& path : files) {
+        std::string name = base_name(path);
+        if (!plausible_applet_name(name)) fail("{} {}: '{}' is not a usable command name", origin, path, name);
+        if (is_dynamic_elf(path)) {
+          host.emplace_back(name, path);
+          continue;
+        }
+        try {
+          out.push_back(inspect_static_tool(path, name, origin));
+        } catch (const Error& e) {
+          throw e.context(origin);
+        }
+      }
     }
-    ::closedir(dir);
-    std::sort(files.begin(), files.end());
-  } else {
-    files.push_back(entry);
-  }
-  for (const auto& path : files) {
-    std::string name = base_name(path);
-    if (!plausible_applet_name(name)) fail("{} {}: '{}' is not a usable command name", origin, path, name);
-    try {
-      out.push_back(inspect_static_tool(path, name, origin));
-    } catch (const Error& e) {
-      throw e.context(origin);
-    }
+    if (comma == std::string::npos) break;
   }
 }
 
@@ -203,7 +229,21 @@ Toolset find_toolset(const ToolsetRequest& req) {
     t.skipped = std::move(refused);
   }
 
-  for (const auto& entry : req.tools) add_extra_tools(entry, "--tools", t.extras);
+  std::vector<std::pair<std::string, std::string>> host;
+  for (const auto& entry : req.tools) add_extra_tools(entry, "--tools", t.extras, host);
+  for (size_t i = 0; i < host.size(); ++i) {
+    for (size_t j = 0; j < i; ++j)
+      if (host[j].first == host[i].first) fail("--tools {}: named twice", host[i].first);
+    for (const auto& e : t.extras)
+      if (e.name == host[i].first) fail("--tools {}: named twice", host[i].first);
+  }
+  if (!host.empty()) {
+    HostToolEnv env;
+    const char* path = std::getenv("PATH");
+    env.path_env = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    env.tool_dir = req.mount_dir;
+    t.host = resolve_host_tools(host, env);
+  }
   bool have_bash = std::any_of(t.extras.begin(), t.extras.end(), [](const ToolFile& f) { return f.name == "bash"; });
   if (req.bash_static && !have_bash) {
     try {
@@ -242,6 +282,108 @@ void copy_tool(int bin_dir, const ToolFile& tool) {
     fail_errno("staging toolset: replace {}", tool.name);
 }
 
+// Every missing directory of `rel` (relative to `root`).
+void make_dirs(int root, const std::string& rel) {
+  for (size_t at = rel.find('/'); ; at = rel.find('/', at + 1)) {
+    std::string part = rel.substr(0, at);
+    if (::mkdirat(root, part.c_str(), 0755) < 0 && errno != EEXIST) fail_errno("staging toolset: mkdir {}", part);
+    if (at == std::string::npos) break;
+  }
+}
+
+std::string parent_of(const std::string& rel) {
+  auto slash = rel.find_last_of('/');
+  return slash == std::string::npos ? std::string() : rel.substr(0, slash);
+}
+
+void write_file(int root, const std::string& rel, std::string_view data, mode_t mode) {
+  Fd out(::openat(root, rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!out) fail_errno("staging toolset: create {}", rel);
+  write_all(out.get(), std::string(data), rel.c_str());
+  if (::fchmod(out.get(), mode) < 0) fail_errno("staging toolset: chmod {}", rel);
+}
+
+// A host file copied to `rel`, with `patches` written over the copy.
+void copy_patched(int root, const std::string& rel, const std::string& host_path, const std::vector<Patch>& patches,
+                  mode_t mode) {
+  Fd in(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!in) fail_errno("staging toolset: {}", host_path);
+  struct stat st{};
+  if (::fstat(in.get(), &st) < 0 || !S_ISREG(st.st_mode)) fail("staging toolset: {}: not a regular file", host_path);
+  Fd out(::openat(root, rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!out) fail_errno("staging toolset: create {}", rel);
+  ToolFile t;
+  t.path = host_path;
+  t.file = std::move(in);
+  t.size = st.st_size;
+  write_tool(out.get(), t);
+  for (const auto& p : patches) {
+    if (p.offset + p.bytes.size() > static_cast<std::uint64_t>(st.st_size))
+      fail("staging toolset: {}: patch outside the file", host_path);
+    if (::pwrite(out.get(), p.bytes.data(), p.bytes.size(), static_cast<off_t>(p.offset)) !=
+        static_cast<ssize_t>(p.bytes.size()))
+      fail_errno("staging toolset: seal {}", rel);
+  }
+  if (::fchmod(out.get(), mode) < 0) fail_errno("staging toolset: chmod {}", rel);
+}
+
+// A read-only, nosuid, nodev clone of a host file or directory, detached (it exists
+// in no mount namespace until the session's helper attaches it). An invalid Fd with
+// errno set when the kernel cannot (before 5.12: no mount_setattr).
+Fd clone_read_only(const std::string& host_path) {
+  Fd tree(::open_tree(AT_FDCWD, host_path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (!tree) return tree;
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) return Fd();
+  return tree;
+}
+
+template <typename F>
+void for_each_piece(const HostTools& host, F&& f) {
+  for (const auto& p : host.shared) f(p);
+  for (const auto& t : host.tools)
+    for (const auto& p : t.pieces) f(p);
+}
+
+// Stages the host tools (tools/host_tools.hpp has the layout) into the tool
+// directory `dir` of the tmpfs at `root`. Files bound by the helper get an empty
+// placeholder here.
+void stage_host_tools(int root, const std::string& dir, const HostTools& host, const std::vector<std::string>& copied,
+                      int bin_dir) {
+  if (host.tools.empty()) return;
+  make_dirs(root, dir + "/libexec");
+  write_file(root, dir + "/libexec/ctrdbg-tool", tool_launcher_image(), 0555);
+  write_file(root, dir + "/libexec/ctrdbg-env.so", tool_env_image(), 0444);
+  const std::string loader = dir + "/libexec/ld-glibc.so";
+  copy_patched(root, loader, host.loader_path, host.loader.patches, 0555);
+  auto place = [&](const ToolPiece& p) {
+    const std::string rel = dir + "/" + p.dest;
+    make_dirs(root, parent_of(rel));
+    bool copy = !p.patches.empty() || std::find(copied.begin(), copied.end(), p.dest) != copied.end();
+    if (copy) {
+      copy_patched(root, rel, p.host_path, p.patches, p.dest.ends_with("/exe") ? 0555 : 0444);
+    } else if (p.directory) {
+      if (::mkdirat(root, rel.c_str(), 0755) < 0) fail_errno("staging toolset: mkdir {}", rel);
+    } else {
+      Fd f(::openat(root, rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+      if (!f) fail_errno("staging toolset: create {}", rel);
+    }
+  };
+  for (const auto& p : host.shared) place(p);
+  for (const auto& t : host.tools) {
+    const std::string tdir = dir + "/tools/" + t.name;
+    make_dirs(root, tdir + "/lib");
+    for (const auto& p : t.pieces) place(p);
+    // The loader under the tool's name, so that the process is called that (comm).
+    if (::linkat(root, loader.c_str(), root, (tdir + "/" + t.name).c_str(), 0) < 0)
+      fail_errno("staging toolset: link the loader as {}", t.name);
+    write_file(root, tdir + "/launch", launch_file(t, "/" + dir), 0444);
+    if (::symlinkat("../libexec/ctrdbg-tool", bin_dir, t.name.c_str()) < 0)
+      fail_errno("staging toolset: link {}", t.name);
+  }
+}
+
 }  // namespace
 
 ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_dir) {
@@ -276,6 +418,21 @@ ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_d
   // Empty for now: the applets can be linked to it while it is being written.
   m.busybox.reset(::openat(m.bin.get(), "busybox", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755));
   if (!m.busybox || ::fchmod(m.busybox.get(), 0755) < 0) fail_errno("staging toolset: create busybox");
+  // Host tools: their files are bound read-only from the host, not copied (gdb's
+  // closure is 83 MiB, Python's standard library thousands of files); a file the
+  // kernel cannot clone read-only is copied instead, a directory is refused.
+  for_each_piece(tools.host, [&](const ToolPiece& p) {
+    if (!p.patches.empty()) return;
+    Fd tree = clone_read_only(p.host_path);
+    if (!tree) {
+      if (p.directory)
+        fail_errno("staging toolset: {} (for a host tool) cannot be mounted read-only (Linux 5.12 or later needed)",
+                   p.host_path);
+      m.copied.push_back(p.dest);
+      return;
+    }
+    m.binds.push_back({std::move(tree), mount_dir + "/" + p.dest});
+  });
   return m;
 }
 
@@ -283,7 +440,9 @@ std::vector<std::string> applet_links(const Toolset& tools) {
   std::vector<std::string> names;
   for (const auto& a : tools.applets) {
     if (a == "busybox") continue;
-    bool extra = std::any_of(tools.extras.begin(), tools.extras.end(), [&](const ToolFile& f) { return f.name == a; });
+    bool extra = std::any_of(tools.extras.begin(), tools.extras.end(), [&](const ToolFile& f) { return f.name == a; }) ||
+                 std::any_of(tools.host.tools.begin(), tools.host.tools.end(),
+                             [&](const HostTool& t) { return t.name == a; });
     if (!extra) names.push_back(a);
   }
   std::sort(names.begin(), names.end());
@@ -312,6 +471,7 @@ void StagedToolset::fill() {
   const char* failed = nullptr;
   if (link_applets(bin, links, LinkFrom::front, &failed) < 0) fail_errno("staging toolset: link applet {}", failed);
   for (const auto& extra : info.extras) copy_tool(bin, extra);
+  stage_host_tools(mount.root.get(), mount_dir.substr(1), info.host, mount.copied, bin);
   // The copies are made: drop the host files.
   info.busybox.file.reset();
   for (auto& e : info.extras) e.file.reset();
@@ -333,6 +493,7 @@ void ToolsetStager::run() noexcept {
   try {
     result_.info = find_toolset(req_);
     result_.mount = make_toolset_mount(result_.info, req_.mount_dir);
+    result_.mount_dir = req_.mount_dir;
     result_.links = applet_links(result_.info);
   } catch (...) {
     error_ = std::current_exception();

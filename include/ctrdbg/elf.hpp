@@ -58,6 +58,26 @@ BusyboxInfo scan_busybox(std::string_view bytes);
 BusyboxInfo scan_busybox_range(const std::function<std::string(std::uint64_t, size_t)>& read, std::uint64_t offset,
                                std::uint64_t size);
 
+// What the dynamic loader reads from an object: its interpreter (PT_INTERP, for
+// an executable), and from PT_DYNAMIC the libraries it needs and where it says to
+// look for them. Read through the program headers only (section headers may be
+// stripped), with strings found by mapping DT_STRTAB's address through PT_LOAD.
+struct ElfDynamic {
+  ElfInfo info;
+  std::uint8_t osabi = 0;
+  std::string interpreter;           // "" when there is no PT_INTERP
+  bool has_dynamic = false;          // PT_DYNAMIC present
+  std::vector<std::string> needed;   // DT_NEEDED, in order
+  std::string soname;                // DT_SONAME
+  std::string rpath, runpath;        // DT_RPATH, DT_RUNPATH (colon-separated, may hold $ORIGIN)
+  std::uint64_t rpath_offset = 0, runpath_offset = 0;  // their file offsets (0: absent)
+};
+
+// Reads the above from a file through `read(offset, length)` (fewer bytes at end of
+// file). Throws Error with the reason for anything malformed: headers or strings
+// outside the file, more than a sane number of entries, unterminated strings.
+ElfDynamic read_elf_dynamic(const std::function<std::string(std::uint64_t, size_t)>& read);
+
 // Names an applet may have: a conservative filename check (no '/', no dot-dot).
 bool plausible_applet_name(std::string_view name);
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ctrdbg/fd.hpp"
+#include "ctrdbg/tools/host_tools.hpp"
 
 namespace ctrdbg {
 
@@ -34,6 +35,7 @@ struct Toolset {
   std::string version;               // "BusyBox v1.35.0"
   std::vector<std::string> applets;
   std::vector<ToolFile> extras;      // --tools, config "tools", bash-static as `bash`
+  HostTools host;                    // --tools that are dynamically linked (tools/host_tools.hpp)
   std::vector<std::string> skipped;  // candidates passed over, and why (for -v)
 };
 
@@ -42,7 +44,8 @@ struct ToolsetRequest {
   std::string busybox_origin = "--toolbox";  // which of the two, for messages
   std::string image = "busybox:latest";  // config toolset.image: looked up in Docker's image store
   std::optional<std::string> docker_root;  // where that store is (else daemon.json, /var/lib/docker)
-  std::vector<std::string> tools;      // --tools and config toolset.tools: files or directories
+  std::vector<std::string> tools;      // --tools and config toolset.tools: names (looked up on PATH), files or
+                                       // directories; comma-separated lists too
   bool bash_static = true;             // offer /bin/bash-static as `bash`
   std::string mount_dir = kDefaultToolDir;
 };
@@ -66,15 +69,25 @@ ToolFile inspect_static_tool(const std::string& path, const std::string& name, c
 //   <dir>/bin/busybox, <dir>/bin/<applet> (hard links to it), <dir>/bin/<extra>
 // make_toolset_mount() creates the tmpfs, <dir>/bin and an empty <dir>/bin/busybox;
 // StagedToolset::fill() (below) writes busybox and the extras and links the applets.
+// A host file or directory for a host tool, cloned read-only (open_tree +
+// mount_setattr) in the host's mount namespace; the session's helper attaches it
+// at `path` (absolute in the session root) before the root is sealed.
+struct ToolBind {
+  Fd tree;
+  std::string path;
+};
+
 struct ToolsetMount {
   Fd root;     // the detached mount
   Fd bin;      // <dir>/bin in it
   Fd busybox;  // <dir>/bin/busybox, open for writing until fill()
+  std::vector<ToolBind> binds;
+  std::vector<std::string> copied;  // host-tool pieces (dest) copied: the kernel could not clone them
 };
 ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_dir);
 
 // The applet names to link to busybox: unique, without "busybox" itself and without
-// the names an extra tool takes.
+// the names an extra tool or a host tool takes.
 std::vector<std::string> applet_links(const Toolset& tools);
 
 // Two processes make the links side by side, one from each end of `names`:
@@ -100,6 +113,7 @@ struct StagedToolset {
   Toolset info;
   ToolsetMount mount;
   std::vector<std::string> links;  // applet_links(info)
+  std::string mount_dir;           // "/.ctrdbg"
   void fill();
   // The host files and the tmpfs fds other than `root` (open until fill()), for a
   // forked process to close.

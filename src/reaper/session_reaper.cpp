@@ -49,48 +49,12 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "../freestanding/syscall.hpp"
+#include "../freestanding/runtime.hpp"
+
+using namespace ctrdbg::freestanding;
+
 namespace {
-
-// ---- system calls without libc ----
-
-#if defined(__x86_64__)
-long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
-  register long r10 asm("r10") = d;
-  register long r8 asm("r8") = e;
-  register long r9 asm("r9") = f;
-  long ret;
-  asm volatile("syscall"
-               : "=a"(ret)
-               : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-               : "rcx", "r11", "memory");
-  return ret;
-}
-#elif defined(__aarch64__)
-long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
-  register long x8 asm("x8") = n;
-  register long x0 asm("x0") = a;
-  register long x1 asm("x1") = b;
-  register long x2 asm("x2") = c;
-  register long x3 asm("x3") = d;
-  register long x4 asm("x4") = e;
-  register long x5 asm("x5") = f;
-  asm volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
-  return x0;
-}
-#else
-#error "ctrdbg-session: add this architecture's system call convention"
-#endif
-
-// Arguments are integers or pointers; both go in a register as they are.
-template <typename T>
-long arg(T v) {
-  if constexpr (std::is_pointer_v<T> || std::is_null_pointer_v<T>) return reinterpret_cast<long>(v);
-  else return static_cast<long>(v);
-}
-template <typename... Args>
-long sys(long n, Args... args) {
-  return raw_syscall(n, arg(args)...);
-}
 
 using KernelSigset = std::uint64_t;  // the kernel's sigset_t (_NSIG = 64)
 constexpr long kSigsetSize = sizeof(KernelSigset);
@@ -109,10 +73,6 @@ struct WaitStatus {
   int code() const { return (raw >> 8) & 0xff; }
   int signal() const { return raw & 0x7f; }
 };
-
-[[noreturn]] void exit_group(int code) {
-  for (;;) sys(SYS_exit_group, code);
-}
 
 long parse_long(const char* s, bool* ok) {
   long v = 0;
@@ -300,16 +260,3 @@ asm(".text\n.global _start\n.type _start,@function\n_start:\n"
 asm(".text\n.global _start\n.type _start,%function\n_start:\n"
     "  mov x29, #0\n  mov x30, #0\n  mov x0, sp\n  bl reaper_main\n");
 #endif
-
-// The compiler may emit calls to these for aggregate initialisation.
-extern "C" void* memset(void* dst, int c, size_t n) {
-  auto* d = static_cast<unsigned char*>(dst);
-  for (size_t i = 0; i < n; ++i) d[i] = static_cast<unsigned char>(c);
-  return dst;
-}
-extern "C" void* memcpy(void* dst, const void* src, size_t n) {
-  auto* d = static_cast<unsigned char*>(dst);
-  const auto* s = static_cast<const unsigned char*>(src);
-  for (size_t i = 0; i < n; ++i) d[i] = s[i];
-  return dst;
-}
