@@ -37,7 +37,10 @@ constexpr std::array option_specs{
                "the shell sources none of the container's files and finds the toolset first (before 0.2 this was "
                "the default)"},
     OptionSpec{"toolbox", "PATH", "Static busybox to bring in (default: the host's busybox-static)"},
-    OptionSpec{"tools", "PATH", "Extra static tool, or a directory of them, to add to the toolset; repeatable"},
+    OptionSpec{"tools", "NAME,...", "Host tools to bring in: names on the host's PATH or paths, static or dynamically "
+                                    "linked (strace,tcpdump,gdb); a directory adds its binaries; repeatable"},
+    OptionSpec{"image", "IMAGE", "Mount IMAGE from the local image store read-only at <tool dir>/image and put its "
+                                 "programs on PATH after the toolset's (no pull, no daemon)"},
     OptionSpec{"timeout", "DUR", "Deadline for the Docker Engine API (default 1s; e.g. 500ms, 2s)"},
     OptionSpec{"timeout-cmd", "DUR", "End the command after DUR (SIGTERM, SIGKILL 5s later); exit status 124"},
     OptionSpec{"record", "FILE", "Record the session (pty only) in asciicast v2 format to FILE"},
@@ -191,6 +194,7 @@ Options parse_cli(const std::vector<std::string>& argv) {
     if (out.as_container && out.privileged) fail("--as-container and --privileged contradict each other");
     if (parsed.count("toolbox")) out.toolbox = parsed["toolbox"].as<std::string>();
     if (parsed.count("tools")) out.tools = parsed["tools"].as<std::vector<std::string>>();
+    if (parsed.count("image")) out.tools_image = parsed["image"].as<std::string>();
     if (parsed.count("timeout-cmd")) {
       try {
         out.command_timeout = parse_duration(parsed["timeout-cmd"].as<std::string>());

@@ -97,11 +97,13 @@ Config parse_config(std::string_view text, const std::string& path) {
     Section s(*t, "toolset", path);
     c.busybox = s.absolute_path("busybox");
     if (auto image = s.string("image")) c.image = *image;
+    if (auto image = s.string("tools_image")) c.tools_image = *image;
     if (const json* tools = s.get("tools")) {
-      if (!tools->is_array()) s.wrong("tools", "an array of absolute paths");
+      if (!tools->is_array()) s.wrong("tools", "an array of tool names or absolute paths");
       for (const auto& v : *tools) {
-        if (!v.is_string() || v.get_ref<const std::string&>().empty() || v.get_ref<const std::string&>()[0] != '/')
-          s.wrong("tools", "an array of absolute paths");
+        if (!v.is_string() || v.get_ref<const std::string&>().empty() ||
+            (v.get_ref<const std::string&>().find('/') != std::string::npos && v.get_ref<const std::string&>()[0] != '/'))
+          s.wrong("tools", "an array of tool names or absolute paths");
         c.tools.push_back(v.get<std::string>());
       }
     }

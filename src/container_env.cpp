@@ -40,7 +40,7 @@ std::vector<std::string> build_environment(const Target& target, const EnvReques
     if (kv.find('=') != std::string::npos && kv.front() != '=') env.set(kv);
 
   std::string path = env.get("PATH").value_or(kDefaultPath);
-  const std::string bin = req.tool_dir + "/bin";
+  const std::string bin = req.tool_dir + "/bin" + (req.image_bin ? ":" + req.tool_dir + "/ibin" : "");
   if (path.empty())
     env.set("PATH=" + bin);
   else

@@ -514,10 +514,18 @@ std::vector<std::string> docker_image_tags(const std::string& data_root, const s
   return image_tags_of(repos, repo);
 }
 
-std::optional<ImageFile> find_file_in_docker_image(const std::string& data_root, const std::string& reference,
-                                                    const std::string& path_in_image, std::string* why) {
-  std::string reason;
-  auto absent = [&](std::string r) -> std::optional<ImageFile> {
+namespace {
+
+// An image of the store, its layers opened: what find_file_in_docker_image and
+// open_docker_image share.
+struct LoadedImage {
+  std::string image_id, shown, config;
+  std::vector<Layer> layers;  // bottom first
+};
+
+std::optional<LoadedImage> load_docker_image(const std::string& data_root, const std::string& reference,
+                                             std::string* why) {
+  auto absent = [&](std::string r) -> std::optional<LoadedImage> {
     if (why) *why = std::move(r);
     return std::nullopt;
   };
@@ -612,10 +620,31 @@ std::optional<ImageFile> find_file_in_docker_image(const std::string& data_root,
     }
     layers.push_back(std::move(layer));
   }
+  return LoadedImage{image_id, shown_image, std::move(*config), std::move(layers)};
+}
 
-  auto found = resolve_in_layers(layers, path_in_image, reason);
-  if (!found) return absent(fmt::format("{} in image {}", reason, shown_image));
-  return ImageFile{found->host, image_id, layers[found->layer].diff_path};
+}  // namespace
+
+std::optional<ImageFile> find_file_in_docker_image(const std::string& data_root, const std::string& reference,
+                                                    const std::string& path_in_image, std::string* why) {
+  auto image = load_docker_image(data_root, reference, why);
+  if (!image) return std::nullopt;
+  std::string reason;
+  auto found = resolve_in_layers(image->layers, path_in_image, reason);
+  if (!found) {
+    if (why) *why = fmt::format("{} in image {}", reason, image->shown);
+    return std::nullopt;
+  }
+  return ImageFile{found->host, image->image_id, image->layers[found->layer].diff_path};
+}
+
+std::optional<DockerImage> open_docker_image(const std::string& data_root, const std::string& reference,
+                                             std::string* why) {
+  auto image = load_docker_image(data_root, reference, why);
+  if (!image) return std::nullopt;
+  DockerImage out{image->image_id, image->shown, std::move(image->config), {}};
+  for (const auto& l : image->layers) out.layer_dirs.push_back(l.diff_path);
+  return out;
 }
 
 }  // namespace ctrdbg

@@ -103,6 +103,7 @@ ToolsetRequest toolset_request_for(const Options& opt, const Config& config) {
   r.docker_root = opt.docker_root ? opt.docker_root : config.docker_root;
   r.tools = config.tools;
   r.tools.insert(r.tools.end(), opt.tools.begin(), opt.tools.end());
+  r.tools_image = opt.tools_image ? opt.tools_image : config.tools_image;
   // Copying bash-static (~2.3 MiB) costs about as much as everything else in staging:
   // only when it may be used — an interactive shell (its user may type `bash`) or a
   // COMMAND that is bash.
@@ -131,6 +132,7 @@ int show_toolset(const ToolsetRequest& request) {
   std::printf("busybox: %s\n  from: %s\n  version: %s\n  applets: %zu\n  mounted at: %s/bin\n", t.busybox.path.c_str(),
               t.busybox.origin.c_str(), t.version.c_str(), t.applets.size(), request.mount_dir.c_str());
   for (const auto& e : t.extras) std::printf("extra: %s from %s (%s)\n", e.name.c_str(), e.path.c_str(), e.origin.c_str());
+  for (const auto& line : describe_tools(t)) std::printf("%s\n", line.c_str());
   for (const auto& s : t.skipped) std::printf("skipped: %s\n", s.c_str());
   return 0;
 }
@@ -236,6 +238,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   say(opt, "toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path, tools.info.busybox.origin,
       tools.info.version, tools.info.applets.size(), tool_dir);
   for (const auto& extra : tools.info.extras) say(opt, "toolset: {} from {} ({})", extra.name, extra.path, extra.origin);
+  for (const auto& line : describe_tools(tools.info)) say(opt, "toolset: {}", line);
   for (const auto& skipped : tools.info.skipped) say(opt, "toolset: skipped {}", skipped);
 
   // 6. The command, its environment and working directory, as docker exec would set them.
@@ -252,6 +255,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
     plan.argv = opt.command;
   EnvRequest env_request{plan.tty, default_shell, opt.env, host_getenv, tool_dir, credentials.home.value_or("/root")};
   env_request.toolset_first = credentials.toolset_first;
+  env_request.image_bin = tools.info.image.has_value();
   plan.envp = build_environment(target, env_request);
   plan.tool_dir_name = tool_dir.substr(1);
   plan.workdir = working_directory(target, opt.workdir);

@@ -74,17 +74,19 @@ Candidate open_static_binary(const std::string& path, const std::string& name, c
   if (!S_ISREG(st.st_mode)) fail("{}: not a regular file", path);
   if (st.st_size > kMaxToolSize) fail("{}: {} bytes is too large for a toolset binary", path, st.st_size);
   t.size = st.st_size;
+  std::string head = read_range(t, 0, 4096);
   try {
-    c.elf = parse_elf(read_range(t, 0, 4096));
+    c.elf = parse_elf(head);
   } catch (const Error& e) {
+    if (head.starts_with("#!")) fail("{}: a script, not a binary (stage its interpreter instead)", path);
     throw e.context(path);
   }
-  if (c.elf.has_interpreter)
-    fail("{}: dynamically linked (it would need the container's libraries); only static binaries run in any container",
-         path);
   if (c.elf.machine != native_elf_machine())
     fail("{}: built for {}, but this host runs {}", path, elf_machine_name(c.elf.machine),
          elf_machine_name(native_elf_machine()));
+  if (c.elf.has_interpreter)
+    fail("{}: dynamically linked (it would need the container's libraries); only static binaries run in any container",
+         path);
   return c;
 }
 
@@ -149,6 +151,29 @@ void add_extra_tools(const std::string& entries, const std::string& origin, std:
 }
 
 }  // namespace
+
+std::vector<std::string> describe_tools(const Toolset& t) {
+  std::vector<std::string> out;
+  for (const auto& h : t.host.tools) {
+    size_t libs = 0;
+    for (const auto& p : h.pieces) libs += p.dest.find("/lib/") != std::string::npos;
+    std::string line = fmt::format("host tool {} from {} ({} libraries, {:.1f} MiB, glibc {} loader {} sealed)", h.name,
+                                   h.host_path, libs, static_cast<double>(h.bytes) / (1 << 20), t.host.loader.version,
+                                   t.host.loader_path);
+    for (const auto& n : h.notes) line += "; " + n;
+    out.push_back(std::move(line));
+  }
+  if (t.image) {
+    const ImageTools& i = *t.image;
+    out.push_back(fmt::format("image {}: {} layers, {} programs on PATH{}", i.shown, i.layer_dirs.size(),
+                              i.programs.size(),
+                              i.have_loader ? fmt::format(" (glibc {} loader {} sealed)", i.loader.version, i.loader_path)
+                                            : std::string()));
+    for (size_t k = 0; k < i.layer_dirs.size(); ++k) out.push_back(fmt::format("image layer {}: {}", k + 1, i.layer_dirs[k]));
+    for (const auto& s : i.skipped) out.push_back("image: skipped " + s);
+  }
+  return out;
+}
 
 ToolFile inspect_static_tool(const std::string& path, const std::string& name, const std::string& origin) {
   return std::move(open_static_binary(path, name, origin).tool);
@@ -243,6 +268,15 @@ Toolset find_toolset(const ToolsetRequest& req) {
     env.path_env = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     env.tool_dir = req.mount_dir;
     t.host = resolve_host_tools(host, env);
+  }
+  if (req.tools_image) {
+    // Names the toolset's bin/ already has come first on PATH.
+    std::vector<std::string> taken = t.applets;
+    taken.push_back("busybox");
+    for (const auto& e : t.extras) taken.push_back(e.name);
+    for (const auto& h : t.host.tools) taken.push_back(h.name);
+    if (req.bash_static) taken.push_back("bash");
+    t.image = prepare_image_tools(docker_data_root(req.docker_root), *req.tools_image, taken);
   }
   bool have_bash = std::any_of(t.extras.begin(), t.extras.end(), [](const ToolFile& f) { return f.name == "bash"; });
   if (req.bash_static && !have_bash) {
@@ -346,15 +380,55 @@ void for_each_piece(const HostTools& host, F&& f) {
     for (const auto& p : t.pieces) f(p);
 }
 
+// libexec/ctrdbg-tool and ctrdbg-env.so, once for host and image tools.
+void stage_launcher(int root, const std::string& dir) {
+  make_dirs(root, dir + "/libexec");
+  struct stat st{};
+  if (::fstatat(root, (dir + "/libexec/ctrdbg-tool").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return;
+  write_file(root, dir + "/libexec/ctrdbg-tool", tool_launcher_image(), 0555);
+  write_file(root, dir + "/libexec/ctrdbg-env.so", tool_env_image(), 0444);
+}
+
+std::string patched(std::string bytes, const std::vector<Patch>& patches) {
+  for (const auto& p : patches) {
+    if (p.offset + p.bytes.size() > bytes.size()) fail("staging toolset: patch outside the file");
+    bytes.replace(static_cast<size_t>(p.offset), p.bytes.size(), p.bytes);
+  }
+  return bytes;
+}
+
+// Stages --image (tools/image_tools.hpp has the layout): the mount point (the
+// helper attaches the image there), the sealed loader and libraries, one record
+// per program in tools/image.launch, and ibin/NAME links to the launcher.
+void stage_image_tools(int root, const std::string& dir, const ImageTools& img) {
+  stage_launcher(root, dir);
+  if (::mkdirat(root, (dir + "/image").c_str(), 0755) < 0) fail_errno("staging toolset: mkdir {}/image", dir);
+  make_dirs(root, dir + "/tools/image/lib");
+  make_dirs(root, dir + "/tools/image/run");
+  make_dirs(root, dir + "/ibin");
+  const std::string loader = dir + "/libexec/ld-image.so";
+  if (img.have_loader) write_file(root, loader, patched(img.loader_bytes, img.loader.patches), 0555);
+  for (const auto& lib : img.sealed_libs)
+    write_file(root, dir + "/tools/image/lib/" + lib.soname, patched(lib.bytes, lib.patches), 0444);
+  Fd ibin(::openat(root, (dir + "/ibin").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!ibin) fail_errno("staging toolset: open {}/ibin", dir);
+  for (const auto& p : img.programs) {
+    bool via_loader = p.kind == ImageProgram::dynamic_elf || (p.kind == ImageProgram::script && p.interpreter_dynamic);
+    if (via_loader && ::linkat(root, loader.c_str(), root, (dir + "/tools/image/run/" + p.name).c_str(), 0) < 0)
+      fail_errno("staging toolset: link the image's loader as {}", p.name);
+    if (::symlinkat("../libexec/ctrdbg-tool", ibin.get(), p.name.c_str()) < 0)
+      fail_errno("staging toolset: link {}/ibin/{}", dir, p.name);
+  }
+  write_file(root, dir + "/tools/image.launch", image_launch_file(img, "/" + dir), 0444);
+}
+
 // Stages the host tools (tools/host_tools.hpp has the layout) into the tool
 // directory `dir` of the tmpfs at `root`. Files bound by the helper get an empty
 // placeholder here.
 void stage_host_tools(int root, const std::string& dir, const HostTools& host, const std::vector<std::string>& copied,
                       int bin_dir) {
   if (host.tools.empty()) return;
-  make_dirs(root, dir + "/libexec");
-  write_file(root, dir + "/libexec/ctrdbg-tool", tool_launcher_image(), 0555);
-  write_file(root, dir + "/libexec/ctrdbg-env.so", tool_env_image(), 0444);
+  stage_launcher(root, dir);
   const std::string loader = dir + "/libexec/ld-glibc.so";
   copy_patched(root, loader, host.loader_path, host.loader.patches, 0555);
   auto place = [&](const ToolPiece& p) {
@@ -433,6 +507,11 @@ ToolsetMount make_toolset_mount(const Toolset& tools, const std::string& mount_d
     }
     m.binds.push_back({std::move(tree), mount_dir + "/" + p.dest});
   });
+  if (tools.image) {
+    Fd image(::fcntl(tools.image->root.get(), F_DUPFD_CLOEXEC, 0));
+    if (!image) fail_errno("staging toolset: the image's mount");
+    m.binds.push_back({std::move(image), mount_dir + "/image"});
+  }
   return m;
 }
 
@@ -472,6 +551,10 @@ void StagedToolset::fill() {
   if (link_applets(bin, links, LinkFrom::front, &failed) < 0) fail_errno("staging toolset: link applet {}", failed);
   for (const auto& extra : info.extras) copy_tool(bin, extra);
   stage_host_tools(mount.root.get(), mount_dir.substr(1), info.host, mount.copied, bin);
+  if (info.image) {
+    stage_image_tools(mount.root.get(), mount_dir.substr(1), *info.image);
+    info.image->root.reset();
+  }
   // The copies are made: drop the host files.
   info.busybox.file.reset();
   for (auto& e : info.extras) e.file.reset();

@@ -23,7 +23,8 @@ struct Options {
   bool as_container = false;                  // --as-container: exactly docker exec's privileges
   bool privileged = false;                    // --privileged: host root, like nsenter (the default before 0.2)
   std::optional<std::string> toolbox;
-  std::vector<std::string> tools;             // --tools PATH, repeatable
+  std::vector<std::string> tools;             // --tools NAME,... (names, paths, directories), repeatable
+  std::optional<std::string> tools_image;     // --image IMAGE
   std::optional<std::chrono::milliseconds> api_timeout;  // --timeout; else config, else 1 s
   std::string engine = "auto";                // --engine api|disk|auto
   std::optional<std::string> docker_root;     // --docker-root

@@ -6,7 +6,8 @@
 //   "toolset": {
 //     "busybox": "/opt/busybox",          // a static busybox to use (like --toolbox)
 //     "image": "busybox:latest",          // the image to take busybox from
-//     "tools": ["/opt/static-tools"],     // extra static binaries or directories of them (like --tools)
+//     "tools": ["strace", "/opt/static-tools"],  // host tools, files or directories (like --tools)
+//     "tools_image": "nicolaka/netshoot",  // an image whose programs join the toolset (like --image)
 //     "bash_static": true                 // offer the host's bash-static as `bash`
 //   },
 //   "docker": {
@@ -34,6 +35,7 @@ struct Config {
   std::optional<std::string> busybox;
   std::string image = "busybox:latest";
   std::vector<std::string> tools;
+  std::optional<std::string> tools_image;
   bool bash_static = true;
   std::optional<std::string> docker_socket;
   std::optional<std::string> docker_root;

@@ -26,6 +26,7 @@ struct EnvRequest {
   // (HISTFILE set empty): ~/.ash_history is the container's to make a device or a
   // link, and host root would read and write it.
   bool toolset_first = false;
+  bool image_bin = false;                    // --image: <tool_dir>/ibin follows <tool_dir>/bin
 };
 
 // PATH: the container's (or the usual default) with <tool_dir>/bin appended, so the

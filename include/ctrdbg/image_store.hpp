@@ -38,6 +38,20 @@ struct ImageFile {
 std::optional<ImageFile> find_file_in_docker_image(const std::string& data_root, const std::string& reference,
                                                     const std::string& path_in_image, std::string* why);
 
+// An image found in the store, for mounting it whole: its ID, how to name it in
+// messages ("name:tag (sha256:0123...)"), its config JSON, and its layers'
+// directories <data_root>/overlay2/<cache-id>/diff, bottom first, each checked to
+// be a directory reached without a symlink. nullopt + *why when the image is not
+// in the store; throws Error for a damaged store.
+struct DockerImage {
+  std::string image_id;
+  std::string shown;
+  std::string config;
+  std::vector<std::string> layer_dirs;
+};
+std::optional<DockerImage> open_docker_image(const std::string& data_root, const std::string& reference,
+                                             std::string* why);
+
 // All tags of repository `repo` ("busybox") in repositories.json, "busybox:latest" first, then sorted.
 // Digest references ("busybox@sha256:...") are not tags and are left out. Empty when there is
 // no image store; throws Error for a damaged repositories.json.

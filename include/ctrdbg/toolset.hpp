@@ -15,6 +15,7 @@
 
 #include "ctrdbg/fd.hpp"
 #include "ctrdbg/tools/host_tools.hpp"
+#include "ctrdbg/tools/image_tools.hpp"
 
 namespace ctrdbg {
 
@@ -36,6 +37,7 @@ struct Toolset {
   std::vector<std::string> applets;
   std::vector<ToolFile> extras;      // --tools, config "tools", bash-static as `bash`
   HostTools host;                    // --tools that are dynamically linked (tools/host_tools.hpp)
+  std::optional<ImageTools> image;   // --image (tools/image_tools.hpp)
   std::vector<std::string> skipped;  // candidates passed over, and why (for -v)
 };
 
@@ -46,6 +48,7 @@ struct ToolsetRequest {
   std::optional<std::string> docker_root;  // where that store is (else daemon.json, /var/lib/docker)
   std::vector<std::string> tools;      // --tools and config toolset.tools: names (looked up on PATH), files or
                                        // directories; comma-separated lists too
+  std::optional<std::string> tools_image;  // --image or config toolset.tools_image (image_tools.hpp)
   bool bash_static = true;             // offer /bin/bash-static as `bash`
   std::string mount_dir = kDefaultToolDir;
 };
@@ -56,6 +59,10 @@ struct ToolsetRequest {
 // listing each candidate and why it was refused, and how to fix it; an extra
 // tool that is not a static binary of this architecture is refused by name.
 Toolset find_toolset(const ToolsetRequest& req);
+
+// One line per host tool and for the image: what was staged and from where (for
+// -v and --show-toolset).
+std::vector<std::string> describe_tools(const Toolset& tools);
 
 // Opens and verifies one busybox candidate: a regular file, static ELF of this
 // machine's architecture, with busybox's version banner and applet table.

@@ -173,6 +173,24 @@ GlibcLoader inspect_glibc_loader(std::string_view bytes) {
   return l;
 }
 
+std::vector<Patch> library_seal_patches(std::string_view bytes, const std::string& soname, const std::string& gconv_dir,
+                                        bool* gconv_redirected) {
+  std::vector<Patch> out;
+  if (gconv_redirected) *gconv_redirected = false;
+  if (soname == "libc.so.6") {
+    const std::string gconv = "/usr/lib/" + triplet() + "/gconv";
+    auto where = find_c_strings(bytes, gconv);
+    auto redirected = gconv_dir.empty() ? std::nullopt : padded_path(gconv_dir, gconv.size());
+    for (auto at : where) out.push_back({at, redirected ? *redirected : sealed_path(gconv.size(), false)});
+    if (gconv_redirected) *gconv_redirected = !where.empty() && redirected;
+  } else if (soname == "libcrypto.so.3") {
+    const std::vector<std::string> crypto{"/usr/lib/ssl", "/usr/lib/" + triplet() + "/engines-3",
+                                         "/usr/lib/" + triplet() + "/ossl-modules"};
+    for (const std::string& s : crypto) seal_all(bytes, s, sealed_path(s.size(), false), out);
+  }
+  return out;
+}
+
 // ---- resolving tools --------------------------------------------------------
 
 namespace {
@@ -288,31 +306,17 @@ std::string file_bytes(const std::string& path) {
   return read_at(fd.get(), 0, static_cast<size_t>(st.st_size), path);
 }
 
-// Compiled-in paths of particular libraries that make them load code from the
-// container: libc's gconv modules (iconv), libcrypto's configuration (which can
-// name provider modules) and its module directories. Sealed in the staged copy;
-// gconv is pointed at the host's modules, staged at <tool dir>/gconv, when that
-// path fits.
 void seal_library(const Object& lib, const std::string& needed, ToolPiece& piece, HostTools& all,
                   const std::string& tool_dir) {
   if (needed != "libc.so.6" && needed != "libcrypto.so.3") return;
-  std::string bytes = file_bytes(lib.path);
-  if (needed == "libc.so.6") {
-    const std::string gconv = "/usr/lib/" + triplet() + "/gconv";
-    auto where = find_c_strings(bytes, gconv);
-    auto redirected = padded_path(tool_dir + "/gconv", gconv.size());
-    struct stat st{};
-    bool host_has = ::stat(gconv.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    for (auto at : where) piece.patches.push_back({at, redirected && host_has ? *redirected : sealed_path(gconv.size(), false)});
-    if (!where.empty() && redirected && host_has &&
-        std::none_of(all.shared.begin(), all.shared.end(), [](const ToolPiece& p) { return p.dest == "gconv"; }))
-      all.shared.push_back({gconv, "gconv", {}, true});
-    return;
-  }
-  const std::vector<std::string> crypto{"/usr/lib/ssl", "/usr/lib/" + triplet() + "/engines-3",
-                                       "/usr/lib/" + triplet() + "/ossl-modules"};
-  for (const std::string& s : crypto)
-    seal_all(bytes, s, sealed_path(s.size(), false), piece.patches);
+  struct stat st{};
+  const std::string gconv = "/usr/lib/" + triplet() + "/gconv";
+  bool host_gconv = ::stat(gconv.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  bool redirected = false;
+  auto patches = library_seal_patches(file_bytes(lib.path), needed, host_gconv ? tool_dir + "/gconv" : "", &redirected);
+  piece.patches.insert(piece.patches.end(), patches.begin(), patches.end());
+  if (redirected && std::none_of(all.shared.begin(), all.shared.end(), [](const ToolPiece& p) { return p.dest == "gconv"; }))
+    all.shared.push_back({gconv, "gconv", {}, true});
 }
 
 struct Resolver {
@@ -378,15 +382,16 @@ struct Resolver {
     auto exe = open_object(path);
     if (!exe) {
       std::string bytes = file_bytes(path).substr(0, 4096);
+      ElfInfo info;
       try {
-        ElfInfo info = parse_elf(bytes);
-        if (info.machine != native_elf_machine())
-          fail("{}: built for {}, but this host runs {}", path, elf_machine_name(info.machine),
-               elf_machine_name(native_elf_machine()));
+        info = parse_elf(bytes);
       } catch (const Error& e) {
         if (bytes.starts_with("#!")) fail("{}: a script, not a binary (stage its interpreter instead)", path);
         throw e.context(path);
       }
+      if (info.machine != native_elf_machine())
+        fail("{}: built for {}, but this host runs {}", path, elf_machine_name(info.machine),
+             elf_machine_name(native_elf_machine()));
       fail("{}: not an ELF executable of this machine", path);
     }
     t.host_path = exe->path;

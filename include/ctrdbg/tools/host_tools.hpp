@@ -85,6 +85,14 @@ struct GlibcLoader {
 // (no --argv0), or a path that could not be found to seal.
 GlibcLoader inspect_glibc_loader(std::string_view bytes);
 
+// Compiled-in paths of particular libraries that make them load code from the
+// container: libc.so.6's gconv module directory (iconv), libcrypto.so.3's
+// OPENSSLDIR (openssl.cnf can name provider modules) and its module directories.
+// Each is sealed; gconv is pointed at `gconv_dir` instead (padded with slashes)
+// when that is given and fits, and *gconv_redirected says so. Other libraries: none.
+std::vector<Patch> library_seal_patches(std::string_view bytes, const std::string& soname, const std::string& gconv_dir,
+                                        bool* gconv_redirected);
+
 // ---- resolving a tool -------------------------------------------------------
 
 // One file of a staged tool: a host file placed at `dest` (relative to the tool

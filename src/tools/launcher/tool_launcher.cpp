@@ -1,6 +1,7 @@
 // ctrdbg-tool: starts a host tool staged into a session (tools/host_tools.hpp).
 //
-// Every <tool dir>/bin/NAME of a host tool is a symlink to this program. It finds
+// Every <tool dir>/bin/NAME of a host tool is a symlink to this program, and so is
+// every <tool dir>/ibin/NAME of an --image program (image_tools.hpp). It finds
 // NAME from the path it was executed as (AT_EXECFN: ".../bin/NAME"), reads
 // <tool dir>/tools/NAME/launch (tag/value pairs, see launch_file()), and execs the
 // sealed loader (hard-linked as tools/NAME/NAME, so the process is called NAME)
@@ -16,6 +17,7 @@
 //   - `drop` prefixes are removed (variables that make libraries load code while
 //     the tool runs: GCONV_PATH, OPENSSL_CONF ...), as are variables already named
 //     __CTRDBG_RESTORE__* (a container must not choose what gets restored).
+//   - `self` replaces argv[0] (a script's interpreter is called by its #! name);
 //   - `env` entries are set for the tool (replacing a variable of that name);
 //     after `ifmissing PATH`, only when PATH does not exist.
 //
@@ -39,7 +41,7 @@ namespace {
 
 constexpr const char kRestore[] = "__CTRDBG_RESTORE__";
 constexpr size_t kRestoreLen = sizeof kRestore - 1;
-constexpr long kMaxLaunch = 64 * 1024;
+constexpr long kMaxLaunch = 4 * 1024 * 1024;  // image.launch holds a record per program
 constexpr int kMaxEntries = 8192;
 
 size_t len(const char* s) {
@@ -107,6 +109,9 @@ extern "C" [[noreturn]] void launcher_main(long* stack) {
     exit_group(126);
   }
   const char* name = execfn + name_at;
+  // <dir>/ibin/NAME: a program of the --image image, whose record is in the one
+  // file tools/image.launch ("prog NAME" and the tags up to the next "prog").
+  const bool image = name_at - dir_end == 5 && starts_with(execfn + dir_end, "ibin/");
 
   // Room for the launch file, every environment string renamed, and the vectors.
   size_t env_bytes = 0;
@@ -125,9 +130,14 @@ extern "C" [[noreturn]] void launcher_main(long* stack) {
   arena.next += sizeof(char*) * static_cast<size_t>(nenv + kMaxEntries + 2);
 
   // <dir>/tools/NAME/launch, read whole.
-  char* path = arena.copy(execfn, dir_end, "tools/", 6);
-  path = arena.copy(path, len(path), name, len(name));
-  char* launch_path = arena.copy(path, len(path), "/launch", 7);
+  char* launch_path;
+  if (image) {
+    launch_path = arena.copy(execfn, dir_end, "tools/image.launch", 18);
+  } else {
+    char* path = arena.copy(execfn, dir_end, "tools/", 6);
+    path = arena.copy(path, len(path), name, len(name));
+    launch_path = arena.copy(path, len(path), "/launch", 7);
+  }
   long fd = sys(SYS_openat, AT_FDCWD, launch_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0) {
     write_err(launch_path, ": cannot open (is ", name, " a staged tool?)");
@@ -178,12 +188,23 @@ extern "C" [[noreturn]] void launcher_main(long* stack) {
     }
   }
   bool skip_next_env = false;
+  bool active = true, found = !image;
+  const char* self = argv[0];
   for (const char* p = spec; p < spec + got && na < kMaxEntries && ne < nenv + kMaxEntries;) {
     const char* tag = p;
     p += len(p) + 1;
     const char* value = p;
     p += len(p) + 1;
-    if (equal(tag, "exec")) {
+    if (equal(tag, "prog")) {
+      if (found && active) break;  // our record is complete
+      active = equal(value, name);
+      found = found || active;
+      continue;
+    }
+    if (!active) continue;
+    if (equal(tag, "self")) {
+      self = value;
+    } else if (equal(tag, "exec")) {
       exec_path = value;
     } else if (equal(tag, "arg")) {
       new_argv[na++] = const_cast<char*>(value);
@@ -204,6 +225,11 @@ extern "C" [[noreturn]] void launcher_main(long* stack) {
       new_envp[ne++] = const_cast<char*>(value);
     }
   }
+  if (!found) {
+    write_err(name, ": not a program of the image (", launch_path, ")");
+    exit_group(127);
+  }
+  new_argv[0] = const_cast<char*>(self);
   for (long i = 1; i < argc && na < argc + kMaxEntries; ++i) new_argv[na++] = argv[i];
   new_argv[na] = nullptr;
   new_envp[ne] = nullptr;
