@@ -10,6 +10,8 @@ ctrdbg_packages=(
   docker.io podman busybox-static bash-static
   tmux bsdutils util-linux procps hyperfine time
   groff-base man-db zsh bash-completion systemd python3
+  # host tools staged by --tools in the tests, and what their fixtures need
+  strace tcpdump gdb curl bind9-dnsutils iproute2 lsof openssl musl-tools
 )
 
 ctrdbg_install_packages() {
