@@ -308,6 +308,11 @@ std::optional<std::string> foreign_process_reason(std::span<const NamespaceProce
                                                   bool container_has_seccomp) {
   if (container_cgroup.empty()) return std::string("its cgroups cannot be told apart");
   for (const auto& p : processes) {
+    // A zombie has no memory and cannot be traced: whatever it was (the reaper of a
+    // session whose ctrdbg was killed, left unreaped by an init that never waits),
+    // it is nothing a traced process could reach.
+    auto state = status_field(p.status, "State");
+    if (state && state->starts_with("Z")) continue;
     if (!cgroup_within(p.cgroup, container_cgroup))
       return fmt::format("{} in its PID namespace is outside its cgroups (another container, nsenter or a "
                          "--privileged session)",

@@ -90,5 +90,16 @@ pass "in a hostile container the image's programs work and no plant runs"
 run_ctrdbg -T --image ctrdbg-test/no-such-image:v9 "$glibc" true
 assert_eq "$rc" 125 "exit status for a missing image"
 assert_contains "$err" "no-such-image" "error"
-assert_eq "$(printf '%s\n' "$err" | wc -l)" 1 "one line"
+assert_eq "$(printf "%s\n" "$err" | wc -l)" 1 "one line ($err)"
 pass "a missing image is refused with one line naming it"
+
+# 7. An image whose programs need musl's loader: refused, saying so.
+musl_img=ctrdbg-test/tools-musl-onpath:v1
+if ! docker image inspect "$musl_img" >/dev/null 2>&1; then
+  docker create --name "$TEST_TAG-musl-src" --label "$TEST_TAG" "$TOOLS_MUSL_IMAGE" >/dev/null
+  docker commit -c 'ENV PATH=/app' "$TEST_TAG-musl-src" "$musl_img" >/dev/null || fail "could not make $musl_img"
+fi
+run_ctrdbg -T --image "$musl_img" "$glibc" true
+assert_eq "$rc" 125 "exit status for a musl image"
+assert_contains "$err" "musl's loader, not glibc's" "error"
+pass "an image of musl programs is refused with the reason"

@@ -232,6 +232,15 @@ TEST_CASE("foreign_process_reason: every process of the namespace must be the co
   CHECK(why->find("seccomp") != std::string::npos);
   CHECK_FALSE(ctrdbg::foreign_process_reason(unfiltered, view, allowed, false));  // a container without seccomp
 
+  // A zombie (a session's reaper whose ctrdbg was SIGKILLed, never reaped by an
+  // init that does not wait) cannot be traced: it does not count, whatever its
+  // cgroup. The same process alive does.
+  auto zombie = procs;
+  zombie.push_back({"14", "Name:\tctrdbg-session\nState:\tZ (zombie)\nPid:\t14\n", "0::/user.slice\n"});
+  CHECK_FALSE(ctrdbg::foreign_process_reason(zombie, view, allowed, true));
+  zombie.back().status = status_with(0, 0, kDockerDefaultCaps, 2, "14", "ctrdbg-session");
+  CHECK(ctrdbg::foreign_process_reason(zombie, view, allowed, true));
+
   // Unreadable status, no cgroups to compare with.
   auto broken = procs;
   broken[1].status = "Name:\tx\nPid:\t7\n";
