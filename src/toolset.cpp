@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 
 #include "ctrdbg/elf.hpp"
 #include "ctrdbg/engines/docker_disk.hpp"
@@ -337,20 +338,21 @@ void write_file(int root, const std::string& rel, std::string_view data, mode_t 
   if (::fchmod(out.get(), mode) < 0) fail_errno("staging toolset: chmod {}", rel);
 }
 
-// A host file copied to `rel`, with `patches` written over the copy.
-void copy_patched(int root, const std::string& rel, const std::string& host_path, const std::vector<Patch>& patches,
-                  mode_t mode) {
-  Fd in(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (!in) fail_errno("staging toolset: {}", host_path);
+// The open file `in` copied to `rel`, with `patches` written over the copy.
+void copy_patched_fd(int root, const std::string& rel, int in, const std::string& shown, const std::vector<Patch>& patches,
+                     mode_t mode) {
   struct stat st{};
-  if (::fstat(in.get(), &st) < 0 || !S_ISREG(st.st_mode)) fail("staging toolset: {}: not a regular file", host_path);
+  if (::fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) fail("staging toolset: {}: not a regular file", shown);
   Fd out(::openat(root, rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (!out) fail_errno("staging toolset: create {}", rel);
-  ToolFile t;
-  t.path = host_path;
-  t.file = std::move(in);
-  t.size = st.st_size;
-  write_tool(out.get(), t);
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = ::sendfile(out.get(), in, &off, static_cast<size_t>(st.st_size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno("staging toolset: copy {}", shown);
+    if (n == 0) fail("staging toolset: {} shrank while being copied", shown);
+  }
+  const std::string& host_path = shown;
   for (const auto& p : patches) {
     if (p.offset + p.bytes.size() > static_cast<std::uint64_t>(st.st_size))
       fail("staging toolset: {}: patch outside the file", host_path);
@@ -359,6 +361,14 @@ void copy_patched(int root, const std::string& rel, const std::string& host_path
       fail_errno("staging toolset: seal {}", rel);
   }
   if (::fchmod(out.get(), mode) < 0) fail_errno("staging toolset: chmod {}", rel);
+}
+
+// A host file copied to `rel`, with `patches` written over the copy.
+void copy_patched(int root, const std::string& rel, const std::string& host_path, const std::vector<Patch>& patches,
+                  mode_t mode) {
+  Fd in(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!in) fail_errno("staging toolset: {}", host_path);
+  copy_patched_fd(root, rel, in.get(), host_path, patches, mode);
 }
 
 // A read-only, nosuid, nodev clone of a host file or directory, detached (it exists
@@ -409,7 +419,7 @@ void stage_image_tools(int root, const std::string& dir, const ImageTools& img) 
   const std::string loader = dir + "/libexec/ld-image.so";
   if (img.have_loader) write_file(root, loader, patched(img.loader_bytes, img.loader.patches), 0555);
   for (const auto& lib : img.sealed_libs)
-    write_file(root, dir + "/tools/image/lib/" + lib.soname, patched(lib.bytes, lib.patches), 0444);
+    copy_patched_fd(root, dir + "/tools/image/lib/" + lib.soname, lib.file.get(), lib.soname, lib.patches, 0444);
   Fd ibin(::openat(root, (dir + "/ibin").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!ibin) fail_errno("staging toolset: open {}/ibin", dir);
   for (const auto& p : img.programs) {
@@ -431,12 +441,23 @@ void stage_host_tools(int root, const std::string& dir, const HostTools& host, c
   stage_launcher(root, dir);
   const std::string loader = dir + "/libexec/ld-glibc.so";
   copy_patched(root, loader, host.loader_path, host.loader.patches, 0555);
+  // A sealed copy is made once and hard-linked for the other tools that use it
+  // (every tool has libc): same host file, same patches.
+  std::map<std::string, std::string> copies;  // host path -> first copy (rel)
   auto place = [&](const ToolPiece& p) {
     const std::string rel = dir + "/" + p.dest;
     make_dirs(root, parent_of(rel));
     bool copy = !p.patches.empty() || std::find(copied.begin(), copied.end(), p.dest) != copied.end();
     if (copy) {
-      copy_patched(root, rel, p.host_path, p.patches, p.dest.ends_with("/exe") ? 0555 : 0444);
+      const mode_t mode = p.dest.ends_with("/exe") ? 0555 : 0444;
+      std::string key = p.host_path + '\0' + std::to_string(mode);
+      for (const auto& patch : p.patches) key += '\0' + std::to_string(patch.offset) + ':' + patch.bytes;
+      if (auto first = copies.find(key); first != copies.end()) {
+        if (::linkat(root, first->second.c_str(), root, rel.c_str(), 0) < 0) fail_errno("staging toolset: link {}", rel);
+        return;
+      }
+      copy_patched(root, rel, p.host_path, p.patches, mode);
+      copies.emplace(std::move(key), rel);
     } else if (p.directory) {
       if (::mkdirat(root, rel.c_str(), 0755) < 0) fail_errno("staging toolset: mkdir {}", rel);
     } else {

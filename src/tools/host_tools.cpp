@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <map>
 
 #include "ctrdbg/elf.hpp"
@@ -173,22 +174,80 @@ GlibcLoader inspect_glibc_loader(std::string_view bytes) {
   return l;
 }
 
-std::vector<Patch> library_seal_patches(std::string_view bytes, const std::string& soname, const std::string& gconv_dir,
-                                        bool* gconv_redirected) {
+std::vector<std::vector<std::uint64_t>> find_c_strings_in_file(int fd, const std::vector<std::string>& needles) {
+  // In windows of a buffer reused for the whole process: reading a 4 MiB library
+  // into fresh memory costs a page fault per page, several milliseconds on a VM,
+  // which is what staging a tool would mostly be spent on. A window overlaps the
+  // next by 2*ov; each accepts matches starting in its own part, where the
+  // preceding byte and the terminating NUL are inside it.
+  static char buf[1 << 18];
+  size_t longest = 0;
+  for (const auto& n : needles) longest = std::max(longest, n.size());
+  const size_t ov = longest + 2;
+  std::vector<std::vector<std::uint64_t>> out(needles.size());
+  for (std::uint64_t base = 0;;) {
+    size_t got = 0;
+    while (got < sizeof buf) {
+      ssize_t n = ::pread(fd, buf + got, sizeof buf - got, static_cast<off_t>(base + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail_errno("reading a library to seal it");
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    const bool last = got < sizeof buf;
+    const size_t from = base == 0 ? 0 : ov, to = last ? got : got - ov;
+    std::string_view view(buf, got);
+    for (size_t i = 0; i < needles.size(); ++i)
+      for (auto at : find_c_strings(view, needles[i]))
+        if (at >= from && at < to) out[i].push_back(base + at);
+    if (last) break;
+    base += got - 2 * ov;
+  }
+  return out;
+}
+
+namespace {
+
+using StringFinder = std::function<std::vector<std::vector<std::uint64_t>>(const std::vector<std::string>&)>;
+
+std::vector<Patch> seal_patches(const StringFinder& find, const std::string& soname, const std::string& gconv_dir,
+                                bool* gconv_redirected) {
   std::vector<Patch> out;
   if (gconv_redirected) *gconv_redirected = false;
   if (soname == "libc.so.6") {
     const std::string gconv = "/usr/lib/" + triplet() + "/gconv";
-    auto where = find_c_strings(bytes, gconv);
+    auto where = find({gconv})[0];
     auto redirected = gconv_dir.empty() ? std::nullopt : padded_path(gconv_dir, gconv.size());
     for (auto at : where) out.push_back({at, redirected ? *redirected : sealed_path(gconv.size(), false)});
     if (gconv_redirected) *gconv_redirected = !where.empty() && redirected;
   } else if (soname == "libcrypto.so.3") {
     const std::vector<std::string> crypto{"/usr/lib/ssl", "/usr/lib/" + triplet() + "/engines-3",
                                          "/usr/lib/" + triplet() + "/ossl-modules"};
-    for (const std::string& s : crypto) seal_all(bytes, s, sealed_path(s.size(), false), out);
+    auto where = find(crypto);
+    for (size_t i = 0; i < crypto.size(); ++i)
+      for (auto at : where[i]) out.push_back({at, sealed_path(crypto[i].size(), false)});
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Patch> library_seal_patches(std::string_view bytes, const std::string& soname, const std::string& gconv_dir,
+                                        bool* gconv_redirected) {
+  return seal_patches(
+      [&](const std::vector<std::string>& needles) {
+        std::vector<std::vector<std::uint64_t>> out;
+        for (const auto& n : needles) out.push_back(find_c_strings(bytes, n));
+        return out;
+      },
+      soname, gconv_dir, gconv_redirected);
+}
+
+std::vector<Patch> library_seal_patches_fd(int fd, const std::string& soname, const std::string& gconv_dir,
+                                           bool* gconv_redirected) {
+  if (soname != "libc.so.6" && soname != "libcrypto.so.3") return {};
+  return seal_patches([&](const std::vector<std::string>& needles) { return find_c_strings_in_file(fd, needles); },
+                      soname, gconv_dir, gconv_redirected);
 }
 
 // ---- resolving tools --------------------------------------------------------
@@ -306,15 +365,25 @@ std::string file_bytes(const std::string& path) {
   return read_at(fd.get(), 0, static_cast<size_t>(st.st_size), path);
 }
 
+// Sealing patches already computed, by library path (several tools share libc).
+using SealCache = std::map<std::string, std::pair<std::vector<Patch>, bool>>;
+
 void seal_library(const Object& lib, const std::string& needed, ToolPiece& piece, HostTools& all,
-                  const std::string& tool_dir) {
+                  const std::string& tool_dir, SealCache& cache) {
   if (needed != "libc.so.6" && needed != "libcrypto.so.3") return;
+  if (auto hit = cache.find(lib.path); hit != cache.end()) {
+    piece.patches.insert(piece.patches.end(), hit->second.first.begin(), hit->second.first.end());
+    return;
+  }
   struct stat st{};
   const std::string gconv = "/usr/lib/" + triplet() + "/gconv";
   bool host_gconv = ::stat(gconv.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   bool redirected = false;
-  auto patches = library_seal_patches(file_bytes(lib.path), needed, host_gconv ? tool_dir + "/gconv" : "", &redirected);
+  Fd fd(::open(lib.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd) fail_errno("{}", lib.path);
+  auto patches = library_seal_patches_fd(fd.get(), needed, host_gconv ? tool_dir + "/gconv" : "", &redirected);
   piece.patches.insert(piece.patches.end(), patches.begin(), patches.end());
+  cache[lib.path] = {patches, redirected};
   if (redirected && std::none_of(all.shared.begin(), all.shared.end(), [](const ToolPiece& p) { return p.dest == "gconv"; }))
     all.shared.push_back({gconv, "gconv", {}, true});
 }
@@ -324,6 +393,7 @@ struct Resolver {
   HostTools& all;
   std::vector<LdCacheEntry> cache;
   bool cache_loaded = false;
+  SealCache sealed;
 
   const std::vector<LdCacheEntry>& ld_cache() {
     if (!cache_loaded) {
@@ -437,7 +507,7 @@ struct Resolver {
       }
       resolved[needed] = lib->path;
       ToolPiece piece = object_piece(*lib, "tools/" + name + "/lib/" + needed);
-      seal_library(*lib, needed, piece, all, env.tool_dir);
+      seal_library(*lib, needed, piece, all, env.tool_dir, sealed);
       t.pieces.push_back(std::move(piece));
       t.bytes += lib->size;
       objects.push_back(*lib);
@@ -532,7 +602,7 @@ HostTools resolve_host_tools(const std::vector<std::pair<std::string, std::strin
                              const HostToolEnv& env) {
   HostTools all;
   if (native_ld_cache_flags() < 0) fail("host tools are not supported on this architecture");
-  Resolver r{env, all, {}, false};
+  Resolver r{env, all, {}, false, {}};
   for (const auto& [name, path] : name_and_path) {
     try {
       all.tools.push_back(r.resolve(name, path));

@@ -208,10 +208,8 @@ struct Builder {
       for (const auto& d : img.lib_dirs) {
         auto lib = open_regular(img.root.get(), d + "/" + soname);
         if (!lib) continue;
-        struct stat ls{};
-        if (::fstat(lib->fd.get(), &ls) < 0 || ls.st_size > (256ll << 20)) break;
-        ImageTools::SealedLib s{soname, read_fd(lib->fd.get(), 0, static_cast<size_t>(ls.st_size)), {}};
-        s.patches = library_seal_patches(s.bytes, soname, "", nullptr);
+        ImageTools::SealedLib s{soname, std::move(lib->fd), {}};
+        s.patches = library_seal_patches_fd(s.file.get(), soname, "", nullptr);
         img.sealed_libs.push_back(std::move(s));
         break;
       }

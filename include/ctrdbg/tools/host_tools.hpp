@@ -92,6 +92,11 @@ GlibcLoader inspect_glibc_loader(std::string_view bytes);
 // when that is given and fits, and *gconv_redirected says so. Other libraries: none.
 std::vector<Patch> library_seal_patches(std::string_view bytes, const std::string& soname, const std::string& gconv_dir,
                                         bool* gconv_redirected);
+// The same, reading the open file `fd` in windows (no copy of it in memory).
+std::vector<Patch> library_seal_patches_fd(int fd, const std::string& soname, const std::string& gconv_dir,
+                                           bool* gconv_redirected);
+// find_c_strings for each needle over a whole file, read in windows.
+std::vector<std::vector<std::uint64_t>> find_c_strings_in_file(int fd, const std::vector<std::string>& needles);
 
 // ---- resolving a tool -------------------------------------------------------
 

@@ -52,7 +52,8 @@ struct ImageTools {
   std::string loader_bytes;             // to be copied, then patched
   std::vector<std::string> lib_dirs;    // canonical library directories in the image
   struct SealedLib {
-    std::string soname, bytes;
+    std::string soname;
+    Fd file;  // opened in the image, copied at staging
     std::vector<Patch> patches;
   };
   std::vector<SealedLib> sealed_libs;   // copies that come first in the library path
