@@ -15,6 +15,8 @@
 #   BENCH_CONTAINER=NAME     name of the benchmark container (default ctrdbg-bench)
 #   BENCH_ENGINES=0          skip bench/engines.sh (on-disk resolution, --list, hung dockerd,
 #                            toolset image size), whose section is otherwise appended to the report
+#   BENCH_TOOLS=0            skip bench/tools.sh (--tools and --image: staging cost, a staged
+#                            tool's start-up against the host's), otherwise appended too
 #
 # Everything runs side by side in one invocation: on a noisy VM only the ratios
 # between commands of the same run mean much.
@@ -257,6 +259,11 @@ if [ "${BENCH_ENGINES:-1}" != 0 ]; then
   CTRDBG=$CTRDBG BENCH_COMMIT=$GIT_COMMIT "$ROOT/bench/engines.sh" >"$WORK/engines.md" || die "bench/engines.sh failed"
 fi
 
+if [ "${BENCH_TOOLS:-1}" != 0 ]; then
+  log "5/5 tools: bench/tools.sh (--tools and --image; ~4 min)"
+  CTRDBG=$CTRDBG BENCH_COMMIT=$GIT_COMMIT "$ROOT/bench/tools.sh" >"$WORK/tools.md" || die "bench/tools.sh failed"
+fi
+
 BENCH_LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 BENCH_DURATION=$((SECONDS - START_SECONDS))
 
@@ -461,6 +468,10 @@ PY
 if [ -s "$WORK/engines.md" ]; then
   printf '\n\n' >>"$OUT.tmp"
   cat "$WORK/engines.md" >>"$OUT.tmp"
+fi
+if [ -s "$WORK/tools.md" ]; then
+  printf '\n\n' >>"$OUT.tmp"
+  cat "$WORK/tools.md" >>"$OUT.tmp"
 fi
 mv "$OUT.tmp" "$OUT"
 log "done in $((SECONDS - START_SECONDS)) s: $OUT"

@@ -17,12 +17,12 @@
 #   CTRDBG=/path/to/ctrdbg     binary to measure (default: build build-bench/ctrdbg)
 #   BENCH_COMMIT=TEXT          commit to name in the report (default: git HEAD, -dirty)
 #   BENCH_TOOLS_RUNS=N         hyperfine runs per variant (default 40)
-#   BENCH_TOOLS_LOOP=N         invocations per loop in part 2 (default 200)
+#   BENCH_TOOLS_LOOP=N         invocations per loop in part 2 (default 100)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${BENCH_TOOLS_RUNS:-40}
-LOOP=${BENCH_TOOLS_LOOP:-200}
+LOOP=${BENCH_TOOLS_LOOP:-100}
 NAME=ctrdbg-bench-tools
 IMAGE=ctrdbg-bench-tools/image:latest
 LABEL=ctrdbg-bench-tools

@@ -10,12 +10,12 @@
 # bash-completion); it also works when sourced directly.
 
 # The option names of `ctrdbg --help`; and those that take a value.
-_ctrdbg_options='-t --tty -T --no-tty -e --env -w --workdir -u --user --as-container --privileged --toolbox --tools
+_ctrdbg_options='-t --tty -T --no-tty -e --env -w --workdir -u --user --as-container --privileged --toolbox --tools --image
 --timeout --timeout-cmd --record --escape --engine --docker-root --list --json
 --show-toolset -v --verbose -h --help --version'
 _ctrdbg_takes_value() {
   case $1 in
-    -e | --env | -w | --workdir | -u | --user | --toolbox | --tools | --timeout | --timeout-cmd | --record | --escape | --engine | \
+    -e | --env | -w | --workdir | -u | --user | --toolbox | --tools | --image | --timeout | --timeout-cmd | --record | --escape | --engine | \
       --docker-root) return 0 ;;
   esac
   return 1
@@ -112,8 +112,15 @@ _ctrdbg() {
       compopt -o filenames 2>/dev/null
       return 0 ;;
     --tools)
-      _ctrdbg_reply -f -- "$cur"
-      compopt -o filenames 2>/dev/null
+      # A comma-separated list: complete the last element, command names or files.
+      local prefix="" last=$cur
+      [[ $cur == *,* ]] && prefix=${cur%,*}, last=${cur##*,}
+      _ctrdbg_reply -c -f -P "$prefix" -- "$last"
+      return 0 ;;
+    --image)
+      local images
+      images=$(docker image ls --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -v '<none>')
+      _ctrdbg_reply -W "$images" -- "$cur"
       return 0 ;;
     --docker-root)
       _ctrdbg_reply -d -- "$cur"
