@@ -45,6 +45,7 @@ std::vector<std::string> build_environment(const Target& target, const EnvReques
     env.set("PATH=" + bin);
   else
     env.set("PATH=" + (req.toolset_first ? bin + ":" + path : path + ":" + bin));
+  if (req.host_bin) env.set("PATH=" + req.tool_dir + "/hbin:" + *env.get("PATH"));
   if (!target.hostname.empty()) env.set_default("HOSTNAME", target.hostname);
   env.set_default("HOME", req.home.empty() ? "/" : req.home);
   if (req.tty) {

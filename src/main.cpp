@@ -233,7 +233,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   else
     say(opt, "toolset found and its tmpfs made in {:.1f} ms", ms_since(t_stage));
   const std::string& tool_dir = config.mount_dir;
-  write_prompt_rc(tools.mount.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name);
+  write_prompt_rc(tools.mount.root.get(), tool_dir, target.name.empty() ? target.short_id() : target.name, tools.info);
   write_session_reaper(tools.mount.root.get(), tool_dir, session_reaper_image());
   say(opt, "toolset {} ({}, {}, {} applets) at {}/bin", tools.info.busybox.path, tools.info.busybox.origin,
       tools.info.version, tools.info.applets.size(), tool_dir);
@@ -256,6 +256,7 @@ int run_session(const Options& opt, const Config& config, AuditRecord& audit) {
   EnvRequest env_request{plan.tty, default_shell, opt.env, host_getenv, tool_dir, credentials.home.value_or("/root")};
   env_request.toolset_first = credentials.toolset_first;
   env_request.image_bin = tools.info.image.has_value();
+  env_request.host_bin = !tools.info.host.tools.empty();
   plan.envp = build_environment(target, env_request);
   plan.tool_dir_name = tool_dir.substr(1);
   plan.workdir = working_directory(target, opt.workdir);

@@ -439,6 +439,11 @@ void stage_host_tools(int root, const std::string& dir, const HostTools& host, c
                       int bin_dir) {
   if (host.tools.empty()) return;
   stage_launcher(root, dir);
+  // Their own directory, first on PATH: a tool asked for by name runs, not the
+  // container's program of that name.
+  make_dirs(root, dir + "/hbin");
+  Fd hbin(::openat(root, (dir + "/hbin").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!hbin) fail_errno("staging toolset: open {}/hbin", dir);
   const std::string loader = dir + "/libexec/ld-glibc.so";
   copy_patched(root, loader, host.loader_path, host.loader.patches, 0555);
   // A sealed copy is made once and hard-linked for the other tools that use it
@@ -474,7 +479,7 @@ void stage_host_tools(int root, const std::string& dir, const HostTools& host, c
     if (::linkat(root, loader.c_str(), root, (tdir + "/" + t.name).c_str(), 0) < 0)
       fail_errno("staging toolset: link the loader as {}", t.name);
     write_file(root, tdir + "/launch", launch_file(t, "/" + dir), 0444);
-    if (::symlinkat("../libexec/ctrdbg-tool", bin_dir, t.name.c_str()) < 0)
+    if (::symlinkat("../libexec/ctrdbg-tool", hbin.get(), t.name.c_str()) < 0)
       fail_errno("staging toolset: link {}", t.name);
   }
 }
@@ -610,13 +615,20 @@ StagedToolset ToolsetStager::get() {
   return std::move(result_);
 }
 
-void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name) {
+void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name,
+                     const Toolset& tools) {
   // Read by the toolset's login shell (ENV=<dir>/rc) after any /etc/profile,
   // so the prompt names the container even where the image sets its own PS1.
   std::string path = mount_dir.substr(1) + "/rc";
   Fd rc(::openat(toolset_root, path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!rc) fail_errno("staging toolset: create rc");
-  write_all(rc.get(), "PS1=" + shell_quote("[ctrdbg " + prompt_name + "] \\w \\$ ") + "\n", "rc");
+  std::string text = "PS1=" + shell_quote("[ctrdbg " + prompt_name + "] \\w \\$ ") + "\n";
+  // Busybox's shell runs its own applet for an applet's name, whatever PATH says; a
+  // function comes first: a host tool of an applet's name (ip, netstat, wget) runs.
+  for (const auto& t : tools.host.tools)
+    if (std::find(tools.applets.begin(), tools.applets.end(), t.name) != tools.applets.end())
+      text += t.name + "() { " + mount_dir + "/hbin/" + t.name + " \"$@\"; }\n";
+  write_all(rc.get(), text, "rc");
 }
 
 void write_session_reaper(int toolset_root, const std::string& mount_dir, std::string_view image) {

@@ -27,10 +27,12 @@ struct EnvRequest {
   // link, and host root would read and write it.
   bool toolset_first = false;
   bool image_bin = false;                    // --image: <tool_dir>/ibin follows <tool_dir>/bin
+  bool host_bin = false;                     // --tools: <tool_dir>/hbin comes first of all
 };
 
 // PATH: the container's (or the usual default) with <tool_dir>/bin appended, so the
-// container's own binaries win (prepended with toolset_first). HOSTNAME, HOME and
+// container's own binaries win (prepended with toolset_first); host tools the
+// operator asked for (<tool_dir>/hbin) first of all. HOSTNAME, HOME and
 // TERM are filled in when unset.
 std::vector<std::string> build_environment(const Target& target, const EnvRequest& req);
 

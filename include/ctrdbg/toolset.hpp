@@ -106,8 +106,10 @@ std::vector<std::string> applet_links(const Toolset& tools);
 enum class LinkFrom { front, back };
 int link_applets(int bin_dir, const std::vector<std::string>& names, LinkFrom from, const char** failed_name);
 
-// Adds <dir>/rc, which sets a prompt that names the container.
-void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name);
+// Adds <dir>/rc, which sets a prompt that names the container, and makes a host
+// tool that has a busybox applet's name run instead of the applet.
+void write_prompt_rc(int toolset_root, const std::string& mount_dir, const std::string& prompt_name,
+                     const Toolset& tools);
 
 // Adds <dir>/ctrdbg-session, the session's reaper (session_reaper.hpp), from `image`.
 void write_session_reaper(int toolset_root, const std::string& mount_dir, std::string_view image);

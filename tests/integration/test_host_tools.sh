@@ -16,7 +16,7 @@ source "$(dirname "$0")/../lib/tool_fixtures.sh"
 need_root
 need_docker
 need_ctrdbg_binary
-for cmd in strace tcpdump gdb curl dig ss lsof python3 openssl nsenter timeout cc; do need_cmd "$cmd"; done
+for cmd in strace tcpdump gdb curl dig ss lsof ip python3 openssl nsenter timeout cc; do need_cmd "$cmd"; done
 # The developer's PATH may hold a pyenv shim for python3 (a script): the tool is
 # the system's interpreter, by path.
 PY=/usr/bin/python3
@@ -302,6 +302,19 @@ expect_line "the background strace's /proc/PID/comm" '^comm=strace$'
 expect_line "ps -o pid,comm: the process called strace" "^ *$bg +strace\$"
 expect_line "the background strace" '^strace-exit=0$'
 pass "exit status 7 and SIGTERM (143) pass through; ps shows a process named strace"
+
+# ---- 4b. a tool asked for runs, also where busybox has an applet of its name ------------
+# `ip` is a busybox applet, and busybox's shell runs applets before PATH: the toolset's
+# rc (the interactive shell's ENV) makes the host's run; as COMMAND, PATH decides, and
+# the host tools' directory comes first.
+run_ctrdbg -T --tools ip "$glibc" -- ip -V
+assert_eq "$rc" 0 "ip as COMMAND ($err)"
+assert_contains "$out" "iproute2" "ip as COMMAND"
+run_ctrdbg -T --tools ip "$glibc" -- sh -c '. /.ctrdbg/rc; ip -V; echo "$PATH"'
+assert_contains "$out" "iproute2" "ip in the toolset's shell"
+assert_contains "$out" "/.ctrdbg/hbin:" "PATH"
+[[ "$out" == *$'\n'/.ctrdbg/hbin:* ]] || fail "the host tools' directory is not first on PATH: $out"
+pass "a host tool with a busybox applet's name (ip) runs the host's, as COMMAND and in the toolset's shell"
 
 # ---- 5. nothing visible to the container ---------------------------------------------
 
