@@ -578,8 +578,12 @@ struct Resolver {
       t.drop.push_back("PYTHON");
     } else if (base == "tcpdump") {
       // Debian's tcpdump drops to user "tcpdump", which containers rarely have;
-      // "-Z root" keeps the session's credentials (a later -Z of the user wins).
+      // "-Z root" keeps the session's credentials (a later -Z of the user wins). It
+      // still looks that user up, in the container's /etc/passwd.
       t.args = {"-Z", "root"};
+      t.note_if_missing.emplace_back(
+          "/etc/passwd", "tcpdump: this container has no /etc/passwd, where tcpdump looks up the user it runs as "
+                         "(-Z root); it cannot start without an entry for root there");
     } else if (base == "curl") {
       const std::string bundle = "/etc/ssl/certs/ca-certificates.crt";
       struct stat st{};
@@ -637,6 +641,10 @@ std::string launch_file(const HostTool& tool, const std::string& tool_dir) {
   for (const auto& [path, e] : tool.env_if_missing) {
     put("ifmissing", path);
     put("env", e);
+  }
+  for (const auto& [path, text] : tool.note_if_missing) {
+    put("ifmissing", path);
+    put("note", text);
   }
   return out;
 }

@@ -90,8 +90,7 @@ start_netns_servers() {  # CONTAINER
     fail "$name: the DNS responder did not start: $(cat "$TEST_TMP/dns-$name.log")"
   wait_for 10 tls_listening "$pid" || fail "$name: openssl s_server did not start: $(cat "$TEST_TMP/tls-$name.log")"
 }
-start_netns_servers "$glibc"
-start_netns_servers "$hostile"
+for name in "$glibc" "$scratch" "$musl" "$hostile"; do start_netns_servers "$name"; done
 
 # ---- helpers -----------------------------------------------------------------------
 
@@ -212,7 +211,18 @@ for name in "$scratch" "$musl"; do
   in_session "$name" gdb 'gdb -batch -p 1 -ex bt 2>&1'
   expect_ok "gdb -batch -p 1 -ex bt ($kind)"
   expect_line "gdb -batch -p 1 -ex bt ($kind): a backtrace" '^#0 +0x[0-9a-f]+ in '
-  pass "$kind target: strace -f /app/child, ss and lsof (listener server), python3, gdb -p 1"
+  in_session "$name" tcpdump "$(tcpdump_script "")"
+  if [ "$kind" = scratch ]; then
+    # No /etc/passwd: tcpdump cannot look up the user it runs as; ctrdbg says so.
+    expect_line "tcpdump (scratch): ctrdbg's note" "^ctrdbg-tool: tcpdump: this container has no /etc/passwd"
+  else
+    expect_line "tcpdump ($kind): the captured connection" "$TCPDUMP_LINE"
+  fi
+  in_session "$name" dig 'dig +short -p 5353 @127.0.0.1 probe.test'
+  assert_eq "$out" "10.1.2.3" "dig's answer ($kind)"
+  in_session "$name" curl 'curl -sSk https://127.0.0.1:8443/'
+  assert_contains "$out" "s_server -accept 8443" "curl over TLS ($kind)"
+  pass "$kind target: strace -f /app/child, ss and lsof (listener server), python3, gdb -p 1, tcpdump (scratch: says what is missing), dig, curl over TLS"
 done
 
 # musl: the child runs on the container's musl loader (libc and loader in one),

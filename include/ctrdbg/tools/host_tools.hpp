@@ -116,6 +116,7 @@ struct HostTool {
   std::vector<std::string> args;   // prepended to the user's (tool recipe)
   std::vector<std::string> env;    // VAR=VALUE for the tool itself
   std::vector<std::pair<std::string, std::string>> env_if_missing;  // (path in container, VAR=VALUE)
+  std::vector<std::pair<std::string, std::string>> note_if_missing;  // (path in container, what to say)
   std::vector<std::string> drop;   // variable-name prefixes the tool must not see
   std::vector<std::string> notes;  // for -v: what the recipe did
   long long bytes = 0;             // the closure's size
@@ -150,7 +151,8 @@ HostTools resolve_host_tools(const std::vector<std::pair<std::string, std::strin
 //   exec  PATH        what to execve (the loader's hard link named after the tool)
 //   arg   VALUE       next argument; "argv0" with an empty value = the user's argv[0]
 //   env   VAR=VALUE   set for the tool
-//   ifmissing PATH    with the next `env`: only when PATH does not exist
+//   ifmissing PATH    with the next `env` or `note`: only when PATH does not exist
+//   note  TEXT        said on stderr (after ifmissing)
 //   drop  PREFIX      remove variables whose NAME=... starts with PREFIX
 std::string launch_file(const HostTool& tool, const std::string& tool_dir);
 

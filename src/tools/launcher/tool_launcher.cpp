@@ -19,7 +19,8 @@
 //     __CTRDBG_RESTORE__* (a container must not choose what gets restored).
 //   - `self` replaces argv[0] (a script's interpreter is called by its #! name);
 //   - `env` entries are set for the tool (replacing a variable of that name);
-//     after `ifmissing PATH`, only when PATH does not exist.
+//     after `ifmissing PATH`, only when PATH does not exist;
+//   - `note` (after `ifmissing PATH`) is said on stderr when PATH does not exist.
 //
 // Freestanding like the reaper (no libc): it runs inside containers that may have
 // no libc, and it is the first code of every tool invocation.
@@ -213,6 +214,9 @@ extern "C" [[noreturn]] void launcher_main(long* stack) {
     } else if (equal(tag, "ifmissing")) {
       char st[256];
       skip_next_env = sys(SYS_newfstatat, AT_FDCWD, value, st, 0) == 0;
+    } else if (equal(tag, "note")) {
+      if (!skip_next_env) write_err(value);
+      skip_next_env = false;
     } else if (equal(tag, "env")) {
       if (skip_next_env) {
         skip_next_env = false;
