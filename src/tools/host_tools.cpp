@@ -215,11 +215,18 @@ std::vector<Patch> seal_patches(const StringFinder& find, const std::string& son
   std::vector<Patch> out;
   if (gconv_redirected) *gconv_redirected = false;
   if (soname == "libc.so.6") {
+    // The module directory, and the module cache in it (read whenever GCONV_PATH is
+    // unset, and it names the modules to dlopen): both, or iconv_open would load
+    // the container's modules.
     const std::string gconv = "/usr/lib/" + triplet() + "/gconv";
-    auto where = find({gconv})[0];
+    const std::string cache = gconv + "/gconv-modules.cache";
+    auto where = find({gconv, cache});
     auto redirected = gconv_dir.empty() ? std::nullopt : padded_path(gconv_dir, gconv.size());
-    for (auto at : where) out.push_back({at, redirected ? *redirected : sealed_path(gconv.size(), false)});
-    if (gconv_redirected) *gconv_redirected = !where.empty() && redirected;
+    auto redirected_cache = gconv_dir.empty() ? std::nullopt : padded_path(gconv_dir + "/gconv-modules.cache", cache.size());
+    const bool redirect = redirected && redirected_cache;
+    for (auto at : where[0]) out.push_back({at, redirect ? *redirected : sealed_path(gconv.size(), false)});
+    for (auto at : where[1]) out.push_back({at, redirect ? *redirected_cache : sealed_path(cache.size(), false)});
+    if (gconv_redirected) *gconv_redirected = !where[0].empty() && redirect;
   } else if (soname == "libcrypto.so.3") {
     const std::vector<std::string> crypto{"/usr/lib/ssl", "/usr/lib/" + triplet() + "/engines-3",
                                          "/usr/lib/" + triplet() + "/ossl-modules"};
@@ -331,10 +338,12 @@ std::vector<std::string> search_dirs(const std::string& list, const std::string&
   for (std::string e : split(list, ':')) {
     if (e.empty()) continue;
     for (const char* token : {"${ORIGIN}", "$ORIGIN"}) {
-      for (size_t at; (at = e.find(token)) != std::string::npos;) e.replace(at, std::strlen(token), origin);
+      for (size_t at = 0; (at = e.find(token, at)) != std::string::npos; at += origin.size())
+        e.replace(at, std::strlen(token), origin);
     }
     for (const char* token : {"${LIB}", "$LIB"}) {
-      for (size_t at; (at = e.find(token)) != std::string::npos;) e.replace(at, std::strlen(token), "lib/" + triplet());
+      for (size_t at = 0; (at = e.find(token, at)) != std::string::npos; at += 4 + triplet().size())
+        e.replace(at, std::strlen(token), "lib/" + triplet());
     }
     if (e.find('$') != std::string::npos || e[0] != '/') continue;
     out.push_back(e);
@@ -413,13 +422,27 @@ struct Resolver {
     return cache;
   }
 
-  // Where the host's loader would find `name` for `requester` (the executable `exe`).
-  std::optional<Object> find(const std::string& name, const Object& requester, const Object& exe) {
+  // Where the host's loader would find `name` for objects[from] (objects[0] is the
+  // executable; loaded_by[i] is the object whose DT_NEEDED loaded objects[i]). As
+  // glibc's _dl_map_object: without a DT_RUNPATH of the requester, the DT_RPATH of
+  // the requester and of each object up the chain that loaded it, then the
+  // executable's; then the requester's DT_RUNPATH, the cache, the default directories.
+  std::optional<Object> find(const std::string& name, const std::vector<Object>& objects,
+                             const std::vector<size_t>& loaded_by, size_t from) {
     std::vector<std::string> dirs;
+    const Object& requester = objects[from];
     if (requester.dyn.runpath.empty()) {
-      for (auto& d : search_dirs(requester.dyn.rpath, dir_of(requester.path))) dirs.push_back(d);
-      if (&requester != &exe && exe.dyn.runpath.empty())
-        for (auto& d : search_dirs(exe.dyn.rpath, dir_of(exe.path))) dirs.push_back(d);
+      bool exe_seen = false;
+      for (size_t i = from, hops = 0; hops <= objects.size(); i = loaded_by[i], ++hops) {
+        if (objects[i].dyn.runpath.empty() || i == from)
+          for (auto& d : search_dirs(objects[i].dyn.rpath, dir_of(objects[i].path))) dirs.push_back(d);
+        if (i == 0) {
+          exe_seen = true;
+          break;
+        }
+      }
+      if (!exe_seen && objects[0].dyn.runpath.empty())
+        for (auto& d : search_dirs(objects[0].dyn.rpath, dir_of(objects[0].path))) dirs.push_back(d);
     }
     for (auto& d : search_dirs(requester.dyn.runpath, dir_of(requester.path))) dirs.push_back(d);
     for (const auto& d : dirs)
@@ -486,6 +509,7 @@ struct Resolver {
     std::map<std::string, std::string> resolved;  // needed name -> real path
     std::deque<std::pair<size_t, std::string>> queue;
     std::vector<Object> objects = roots;
+    std::vector<size_t> loaded_by(objects.size(), 0);  // extra roots: as if the executable dlopened them
     for (size_t i = 0; i < objects.size(); ++i)
       for (const auto& n : objects[i].dyn.needed) queue.emplace_back(i, n);
     const std::string loader_name = base_of(exe->dyn.interpreter);
@@ -495,22 +519,20 @@ struct Resolver {
       if (needed == loader_name) continue;  // the loader itself
       if (needed.find('/') != std::string::npos)
         fail("{}: {} needs a library by path ({}); not supported", path, objects[from].path, needed);
-      auto lib = find(needed, objects[from], objects[0]);
+      // A name already loaded is that object (the loader matches loaded objects'
+      // names before it searches), whoever needs it next.
+      if (resolved.contains(needed)) continue;
+      auto lib = find(needed, objects, loaded_by, from);
       if (!lib)
         fail("{}: library {} (needed by {}) is not in the host's library path, so the tool's closure is incomplete",
              path, needed, objects[from].path);
-      auto known = resolved.find(needed);
-      if (known != resolved.end()) {
-        if (known->second != lib->path)
-          fail("{}: library {} resolves to both {} and {}; not supported", path, needed, known->second, lib->path);
-        continue;
-      }
       resolved[needed] = lib->path;
       ToolPiece piece = object_piece(*lib, "tools/" + name + "/lib/" + needed);
       seal_library(*lib, needed, piece, all, env.tool_dir, sealed);
       t.pieces.push_back(std::move(piece));
       t.bytes += lib->size;
       objects.push_back(*lib);
+      loaded_by.push_back(from);
       for (const auto& n : objects.back().dyn.needed) queue.emplace_back(objects.size() - 1, n);
     }
     add_recipe(t);

@@ -35,7 +35,7 @@ seconds=${FUZZ_SECONDS:-60}
 jobs_max=${FUZZ_JOBS:-1}
 build=${BUILD_DIR:-$repo/build-fuzz}
 source_dir=${FUZZ_SOURCE_DIR:-$repo}
-all_areas=(http docker_api docker_disk containerd podman procfs elf image_store config cli recording security passwd cgroup)
+all_areas=(http docker_api docker_disk containerd podman procfs elf ld_cache image_store config cli recording security passwd cgroup)
 areas=("$@")
 [ ${#areas[@]} -gt 0 ] || areas=("${all_areas[@]}")
 
@@ -45,7 +45,7 @@ max_len() {
   case $1 in
     http | docker_api | containerd | elf) echo 16384 ;;
     docker_disk | security) echo 32768 ;;
-    podman | image_store | passwd | cgroup) echo 8192 ;;
+    podman | image_store | passwd | cgroup | ld_cache) echo 8192 ;;
     procfs | config | recording) echo 4096 ;;
     cli) echo 1024 ;;
     *) echo "unknown area '$1' (known: ${all_areas[*]})" >&2; return 1 ;;
